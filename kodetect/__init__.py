@@ -1,0 +1,22 @@
+"""kodetect: offline detection of AI-generated Korean text."""
+
+from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
+from kodetect.detector import MODES, THRESHOLD_MODES, Detector
+from kodetect.errors import InputError, KodetectError, ModelError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Detection",
+    "Detector",
+    "Evidence",
+    "InputError",
+    "KodetectError",
+    "MODES",
+    "ModelError",
+    "ModelInfo",
+    "NormalizationReport",
+    "SentenceScore",
+    "THRESHOLD_MODES",
+    "__version__",
+]

@@ -1,0 +1,13 @@
+"""Errors that reach users. Each carries one line that names the problem."""
+
+
+class KodetectError(Exception):
+    """Base class for errors kodetect raises on purpose."""
+
+
+class InputError(KodetectError):
+    """The input cannot be analysed (empty, binary, undecodable, too long, malformed rows)."""
+
+
+class ModelError(KodetectError):
+    """A model artifact is missing, corrupt, or incompatible with this version of kodetect."""

@@ -1,0 +1,1 @@
+"""Text pipeline: decoding bytes, undoing tampering, and segmenting into sentences."""
