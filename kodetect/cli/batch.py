@@ -1,0 +1,185 @@
+"""Input readers for `kodetect batch`: JSONL, CSV, or a folder of .txt files, one record at a time.
+
+`open_records` checks that the input as a whole is usable and raises `InputError` if not; problems
+with single rows come back as records carrying an error, so one bad row never stops a batch.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from kodetect.errors import InputError
+from kodetect.text.decode import decode_bytes, looks_binary, read_text_file
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+_CHUNK = 1 << 20
+# Texts may be up to 200k characters, past the csv module's default field limit of 128 KiB.
+_CSV_FIELD_LIMIT = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input text, or the reason it could not be read (then `text` is None)."""
+
+    id: Any
+    text: str | None
+    error: str | None = None
+
+
+@dataclass
+class RecordSource:
+    records: Iterator[Record]
+    total: int | None  # known up front only for folders; JSONL and CSV are streamed
+
+
+def open_records(path: str | Path, text_field: str = "text", id_field: str = "id") -> RecordSource:
+    """Validate the input and return a lazy stream of its records."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        files = _text_files(path)
+        if not files:
+            raise InputError(f"{path}: folder contains no .txt files")
+        return RecordSource(_folder_records(path, files), total=len(files))
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        _check_jsonl(path)
+        return RecordSource(_jsonl_records(path, text_field, id_field), total=None)
+    if suffix in CSV_SUFFIXES:
+        encoding = _sniff_encoding(path)
+        _check_csv_header(path, encoding, text_field)
+        return RecordSource(_csv_records(path, encoding, text_field, id_field), total=None)
+    raise InputError(f"{path}: unsupported input; expected a .jsonl or .csv file, or a folder of .txt files")
+
+
+def _text_files(folder: Path) -> list[Path]:
+    # Hidden folders (.git, .ipynb_checkpoints) hold copies and metadata, not inputs.
+    return sorted(
+        p for p in folder.rglob("*.txt")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def _folder_records(folder: Path, files: list[Path]) -> Iterator[Record]:
+    for file in files:
+        record_id = file.relative_to(folder).as_posix()
+        try:
+            yield Record(record_id, read_text_file(file))
+        except InputError as exc:
+            yield Record(record_id, None, str(exc))
+
+
+def _check_jsonl(path: Path) -> None:
+    with _open_binary(path) as fh:
+        head = fh.read(8192)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{path}: JSONL must be UTF-8, not UTF-16")
+    if looks_binary(head):
+        raise InputError(f"{path}: looks like a binary file, not JSONL")
+
+
+def _jsonl_records(path: Path, text_field: str, id_field: str) -> Iterator[Record]:
+    row = 0
+    with _open_binary(path) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            record = _jsonl_record(raw, lineno, row, text_field, id_field)
+            row += 1
+            yield record
+
+
+def _jsonl_record(raw: bytes, lineno: int, row: int, text_field: str, id_field: str) -> Record:
+    where = f"line {lineno}"
+    try:
+        obj = json.loads(decode_bytes(raw, source=where))
+    except InputError as exc:
+        return Record(row, None, str(exc))
+    except json.JSONDecodeError as exc:
+        return Record(row, None, f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(obj, dict):
+        return Record(row, None, f"{where}: expected a JSON object, got {type(obj).__name__}")
+    record_id = obj.get(id_field)
+    if record_id is None:
+        record_id = row
+    if text_field not in obj:
+        return Record(record_id, None, f"{where}: no '{text_field}' field")
+    text = obj[text_field]
+    if not isinstance(text, str):
+        return Record(record_id, None, f"{where}: field '{text_field}' is not a string")
+    return Record(record_id, text)
+
+
+def _sniff_encoding(path: Path) -> str:
+    """Pick UTF-8 or CP949 by decoding the whole file in chunks, so rows can then be streamed."""
+    with _open_binary(path) as fh:
+        head = fh.read(8192)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if looks_binary(head):
+        raise InputError(f"{path}: looks like a binary file, not CSV")
+    for encoding in ("utf-8-sig", "cp949"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with _open_binary(path) as fh:
+                while chunk := fh.read(_CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InputError(f"{path}: cannot decode the text; save it as UTF-8 or CP949 (EUC-KR)")
+
+
+def _check_csv_header(path: Path, encoding: str, text_field: str) -> None:
+    with path.open(encoding=encoding, newline="") as fh:
+        try:
+            header = next(csv.reader(fh), None)
+        except csv.Error as exc:
+            raise InputError(f"{path}: cannot read the CSV header ({exc})") from exc
+    if not header:
+        raise InputError(f"{path}: empty CSV; a header row is required")
+    if text_field not in header:
+        columns = ", ".join(header)
+        raise InputError(f"{path}: no '{text_field}' column in the header (columns: {columns})")
+
+
+def _csv_records(path: Path, encoding: str, text_field: str, id_field: str) -> Iterator[Record]:
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.DictReader(fh)
+        row = 0
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # The reader moves past the bad line, so the rest of the file can still be read.
+                yield Record(row, None, f"row {row}: malformed CSV ({exc})")
+                row += 1
+                continue
+            record_id = values.get(id_field)
+            if record_id is None:
+                record_id = row
+            text = values.get(text_field)
+            if text is None:
+                yield Record(record_id, None, f"row {row}: no '{text_field}' value")
+            else:
+                yield Record(record_id, text)
+            row += 1
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc

@@ -1,0 +1,215 @@
+"""The `kodetect` command line: `check`, `batch`, and (from their own modules) `eval` and `train`.
+
+Exit codes: 0 success, 2 bad usage or bad input, 1 any other kodetect error (e.g. a missing model).
+Errors the user can fix are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, TextIO
+
+from kodetect import __version__
+from kodetect.cli.batch import Record, open_records
+from kodetect.cli.render import render_detection, should_color
+from kodetect.detector import MODES, THRESHOLD_MODES, Detector
+from kodetect.errors import InputError, KodetectError
+from kodetect.text.decode import decode_bytes, read_text_file
+
+PROG = "kodetect"
+STDIN_NAME = "<stdin>"
+
+AddArguments = Callable[[argparse.ArgumentParser], None]
+RunCommand = Callable[[argparse.Namespace], int]
+
+# Commands owned by other modules. They are imported only when run, so `check` and `batch` neither
+# pay for their imports (training pulls in heavy libraries) nor break when they are absent.
+EXTERNAL_COMMANDS = {
+    "eval": "measure accuracy on a labelled data set",
+    "train": "train a model artifact",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    try:
+        if args.command in EXTERNAL_COMMANDS:
+            return _run_external(args.command, extra)
+        if extra:
+            args.subparser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return args.handler(args)
+    except InputError as exc:
+        _print_error(exc)
+        return 2
+    except KodetectError as exc:
+        _print_error(exc)
+        return 1
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Offline detector of AI-generated Korean text.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser("check", help="score one text (a file, or stdin)",
+                                description="Score one text and explain the verdict.")
+    check.add_argument("file", nargs="?", metavar="FILE",
+                       help="text file to check; '-' or omitted reads stdin")
+    check.add_argument("--json", action="store_true", help="print the detection as one JSON object")
+    _add_detector_options(check)
+    check.set_defaults(handler=_cmd_check, subparser=check)
+
+    batch = commands.add_parser("batch", help="score many texts into a JSONL file",
+                                description="Score every text in a .jsonl or .csv file, or a folder of .txt "
+                                "files, writing one JSON line per input.")
+    batch.add_argument("input", metavar="INPUT",
+                       help=".jsonl file, .csv file (with a header row), or folder of .txt files")
+    batch.add_argument("-o", "--output", required=True, metavar="OUTPUT.jsonl", help="where to write results")
+    batch.add_argument("--text-field", default="text", help="field/column holding the text (default: text)")
+    batch.add_argument("--id-field", default="id",
+                       help="field/column holding the id (default: id; the 0-based row number when missing)")
+    _add_detector_options(batch)
+    batch.set_defaults(handler=_cmd_batch, subparser=batch)
+
+    for name, help_text in EXTERNAL_COMMANDS.items():
+        # No own options here: the real parser is built from the command's module when it runs.
+        commands.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def _add_detector_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=MODES, default=MODES[0], help=f"scoring mode (default: {MODES[0]})")
+    parser.add_argument("--threshold-mode", choices=THRESHOLD_MODES, default=THRESHOLD_MODES[0],
+                        help=f"decision thresholds (default: {THRESHOLD_MODES[0]})")
+
+
+def _make_detector(mode: str, threshold_mode: str) -> Detector:
+    """The one place the CLI builds a Detector (tests replace it)."""
+    return Detector(mode=mode, threshold_mode=threshold_mode)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    if args.file in (None, "-"):
+        if args.file is None and sys.stdin is not None and sys.stdin.isatty():
+            args.subparser.error("no input: give a FILE, or pipe text in")
+        source = STDIN_NAME
+        text = _read_stdin()
+    else:
+        source = args.file
+        text = read_text_file(args.file)
+    _require_text(text, source)
+
+    detection = _make_detector(args.mode, args.threshold_mode).detect(text)
+    if args.json:
+        output = json.dumps(detection.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        output = render_detection(detection, color=should_color(sys.stdout),
+                                  source=None if source == STDIN_NAME else source)
+    sys.stdout.write(output)
+    sys.stdout.flush()
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    # Checked before the model loads and before OUTPUT is created, so a typo costs nothing.
+    source = open_records(args.input, text_field=args.text_field, id_field=args.id_field)
+    detector = _make_detector(args.mode, args.threshold_mode)
+
+    from tqdm import tqdm
+
+    scored = failed = 0
+    with _open_output(args.output) as out:
+        # disable=None: a bar on an interactive stderr only, so logs and CI output stay clean.
+        for record in tqdm(source.records, total=source.total, unit="text", file=sys.stderr, disable=None):
+            row = _score_record(detector, record)
+            if "error" in row:
+                failed += 1
+            else:
+                scored += 1
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"scored {scored}, failed {failed}", file=sys.stderr)
+    return 0
+
+
+def _score_record(detector: Detector, record: Record) -> dict[str, Any]:
+    if record.error is not None:
+        return {"id": record.id, "error": record.error}
+    try:
+        _require_text(record.text, "text")
+        return {"id": record.id, **detector.detect(record.text).to_dict()}
+    except InputError as exc:
+        return {"id": record.id, "error": _one_line(str(exc))}
+
+
+def _open_output(path: str) -> AbstractContextManager[TextIO]:
+    if path == "-":
+        # Leaving the block must not close the real stdout.
+        return contextlib.nullcontext(sys.stdout)
+    try:
+        return Path(path).open("w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from exc
+
+
+def _run_external(name: str, argv: list[str]) -> int:
+    try:
+        add_arguments, run = _load_external(name)
+    except ImportError as exc:
+        _print_error(f"the '{name}' command is not available in this installation ({exc})")
+        return 2
+    parser = argparse.ArgumentParser(prog=f"{PROG} {name}", description=EXTERNAL_COMMANDS[name])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def _load_external(name: str) -> tuple[AddArguments, RunCommand]:
+    if name == "eval":
+        from kodetect.cli.eval_cmd import add_eval_arguments, run_eval
+
+        return add_eval_arguments, run_eval
+    from kodetect.cli.train_cmd import add_train_arguments, run_train
+
+    return add_train_arguments, run_train
+
+
+def _read_stdin() -> str:
+    stream = sys.stdin
+    if stream is None:
+        raise InputError("no input: stdin is closed")
+    data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode("utf-8")
+    return decode_bytes(data, source=STDIN_NAME)
+
+
+def _require_text(text: str, source: str) -> None:
+    if not text.strip():
+        raise InputError(f"{source}: is empty (no text to check)")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _print_error(error: object) -> None:
+    print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    # The reader went away (`| head`); point stdout at devnull so the exit-time flush stays silent.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -1,0 +1,134 @@
+"""The trained artifact: a character n-gram head, a fusion head over all features, and calibration.
+
+Everything is stored as plain arrays (`.npz`) plus a JSON model card, not as a pickle: loading a
+model can never run code, and the file does not depend on the scikit-learn version that trained it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kodetect.calibration.platt import PlattCalibration
+from kodetect.calibration.thresholds import ThresholdMode
+from kodetect.errors import ModelError
+from kodetect.features.charngram import N_FEATURES, char_ngram_counts, tfidf
+
+ARTIFACT_FORMAT = 1
+CHAR_NGRAM_FEATURE = "char_ngram_logit"
+
+
+@dataclass(frozen=True)
+class CharNgramHead:
+    """Logistic regression over TF-IDF weighted hashed character n-grams."""
+
+    idf: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        weighted = tfidf(char_ngram_counts(texts), self.idf)
+        return np.asarray(weighted @ self.coef, dtype=float).ravel() + self.intercept
+
+
+@dataclass(frozen=True)
+class FusionHead:
+    """Logistic regression over standardised named features; its terms are the evidence we report."""
+
+    names: list[str]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def standardize(self, matrix: np.ndarray) -> np.ndarray:
+        return (np.asarray(matrix, dtype=float) - self.mean) / self.scale
+
+    def raw(self, matrix: np.ndarray) -> np.ndarray:
+        return self.standardize(matrix) @ self.coef + self.intercept
+
+    def contributions(self, row: np.ndarray) -> np.ndarray:
+        """Each feature's additive share of the log-odds, relative to the average training text."""
+        return self.standardize(row.reshape(1, -1))[0] * self.coef
+
+
+@dataclass
+class FastModel:
+    name: str
+    version: str
+    char_ngram: CharNgramHead
+    fusion: FusionHead
+    calibration: PlattCalibration
+    thresholds: dict[str, ThresholdMode]
+    min_hangul: int
+    min_korean_share: float
+    card: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: Path) -> None:
+        """Write `<path>.npz` (arrays) and `<path>.json` (model card, thresholds, feature names)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path.with_suffix(".npz"),
+            idf=self.char_ngram.idf.astype(np.float32),
+            char_coef=self.char_ngram.coef.astype(np.float32),
+            fusion_mean=self.fusion.mean,
+            fusion_scale=self.fusion.scale,
+            fusion_coef=self.fusion.coef,
+        )
+        card = dict(self.card)
+        card.update(
+            {
+                "format": ARTIFACT_FORMAT,
+                "name": self.name,
+                "version": self.version,
+                "char_ngram_intercept": self.char_ngram.intercept,
+                "feature_names": self.fusion.names,
+                "fusion_intercept": self.fusion.intercept,
+                "calibration": {"slope": self.calibration.slope, "intercept": self.calibration.intercept},
+                "thresholds": {k: v.to_dict() for k, v in self.thresholds.items()},
+                "min_hangul": self.min_hangul,
+                "min_korean_share": self.min_korean_share,
+            }
+        )
+        path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", "utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> FastModel:
+        path = Path(path)
+        npz, card_path = path.with_suffix(".npz"), path.with_suffix(".json")
+        if not npz.exists() or not card_path.exists():
+            raise ModelError(f"model artifact not found: {npz} and {card_path} are both needed")
+        try:
+            card = json.loads(card_path.read_text("utf-8"))
+            with np.load(npz) as arrays:
+                data = {k: arrays[k] for k in arrays.files}
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"model artifact {path} is unreadable: {exc}") from exc
+        if card.get("format") != ARTIFACT_FORMAT:
+            raise ModelError(f"model artifact {path} has format {card.get('format')}, expected {ARTIFACT_FORMAT}")
+        if data["idf"].shape != (N_FEATURES,):
+            raise ModelError(f"model artifact {path} was built for another character n-gram width")
+        return cls(
+            name=card["name"],
+            version=card["version"],
+            char_ngram=CharNgramHead(data["idf"], data["char_coef"], float(card["char_ngram_intercept"])),
+            fusion=FusionHead(
+                list(card["feature_names"]),
+                data["fusion_mean"],
+                data["fusion_scale"],
+                data["fusion_coef"],
+                float(card["fusion_intercept"]),
+            ),
+            calibration=PlattCalibration(**card["calibration"]),
+            thresholds={k: ThresholdMode(**v) for k, v in card["thresholds"].items()},
+            min_hangul=int(card["min_hangul"]),
+            min_korean_share=float(card["min_korean_share"]),
+            card=card,
+        )

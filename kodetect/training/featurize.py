@@ -1,0 +1,63 @@
+"""Feature extraction for thousands of training texts: parallel, and cached on disk by text hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from kodetect.features.vector import analysis_text, core_features, prepare
+
+# Bump when a feature's definition changes, so stale cache entries are not reused.
+FEATURE_VERSION = "core-1"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("KODETECT_CACHE_DIR", Path.home() / ".cache" / "kodetect"))
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(f"{FEATURE_VERSION}\0{text}".encode()).hexdigest()
+
+
+def _extract(text: str) -> tuple[dict[str, float], str]:
+    prepared = prepare(text)
+    return core_features(prepared.analysis), analysis_text(prepared.analysis)
+
+
+def featurize(
+    texts: Sequence[str], cache_dir: Path | None = None, n_jobs: int | None = None, progress: bool = True
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Stylometric feature matrix, feature names, and analysed texts (for the char n-gram model)."""
+    cache_dir = cache_dir or default_cache_dir()
+    cache_file = cache_dir / f"features-{FEATURE_VERSION}.jsonl"
+    cache: dict[str, tuple[dict[str, float], str]] = {}
+    if cache_file.exists():
+        with open(cache_file, encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by an interrupted run
+                cache[entry["k"]] = (entry["f"], entry["t"])
+    keys = [_key(t) for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    if missing:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        n_jobs = n_jobs or os.cpu_count() or 1
+        with open(cache_file, "a", encoding="utf-8") as out, ProcessPoolExecutor(n_jobs) as pool:
+            results = pool.map(_extract, [t for _, t in missing], chunksize=32)
+            for (k, _), (features, text) in tqdm(
+                zip(missing, results, strict=True), total=len(missing), disable=not progress, desc="features"
+            ):
+                cache[k] = (features, text)
+                out.write(json.dumps({"k": k, "f": features, "t": text}, ensure_ascii=False) + "\n")
+    names = list(cache[keys[0]][0]) if keys else []
+    matrix = np.array([[cache[k][0][n] for n in names] for k in keys], dtype=np.float64)
+    return matrix, names, [cache[k][1] for k in keys]
