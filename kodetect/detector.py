@@ -1,38 +1,203 @@
-"""The one entry point: `Detector().detect(text)`. (Skeleton; implementation in progress.)"""
+"""The one entry point: `Detector().detect(text)`.
+
+One pass: normalise (undo tampering, keep an offset map) → segment and tag with Kiwi → features →
+fusion classifier → calibrated probability → verdict under a named threshold mode. Sentence scores
+come from the same model applied to each sentence with its neighbours, because one sentence alone
+carries too little signal.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
-from kodetect.detection import Detection, ModelInfo
+import numpy as np
+
+from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
+from kodetect.errors import InputError, ModelError
+from kodetect.features.stylometry import FEATURE_DESCRIPTIONS
+from kodetect.features.vector import Prepared, analysis_text, core_features, prepare
+from kodetect.scoring.model import CHAR_NGRAM_FEATURE, FastModel
+from kodetect.text.language import script_profile
+from kodetect.text.segment import Analysis
 
 MODES = ("fast",)
 THRESHOLD_MODES = ("balanced", "low-fpr")
+DEFAULT_MAX_CHARS = 200_000
+# Sentences scored together with this many neighbours on each side.
+SENTENCE_CONTEXT = 1
+EVIDENCE_ITEMS = 8
+# Contributions smaller than this (in log-odds) are reported as neutral.
+NEUTRAL_CONTRIBUTION = 0.05
+
+PACKAGED_MODELS = {"fast": Path(__file__).parent / "artifacts" / "fast"}
+
+_TAMPERING_DESCRIPTIONS = {
+    "invisible_characters": "invisible characters (zero-width spaces, joiners, direction marks) were removed",
+    "homoglyph": "look-alike letters from other scripts were replaced by the letters they imitate",
+    "decomposed_hangul": "Hangul written as separate jamo was recomposed into syllables",
+    "full_width": "full-width characters were folded to their ordinary forms",
+    "non_nfc": "characters not in Unicode NFC were recomposed",
+    "invalid_characters": "characters that cannot be encoded (lone surrogates) were removed",
+}
+
+
+def _model_path(mode: str, model_path: str | Path | None) -> Path:
+    if model_path is not None:
+        return Path(model_path)
+    override = os.environ.get("KODETECT_MODEL")
+    return Path(override) if override else PACKAGED_MODELS[mode]
 
 
 class Detector:
+    """Detects AI-generated Korean text.
+
+    mode: "fast" (stylometry + character n-grams, CPU, no language model).
+    threshold_mode: "balanced" or "low-fpr" (at most 1% of held-out human texts called AI).
+    model_path: an artifact written by `kodetect train` (without extension); defaults to the packaged one.
+    max_chars: longer inputs are refused with an `InputError` instead of silently truncated.
+    """
+
     def __init__(
         self,
         mode: str = "fast",
         threshold_mode: str = "balanced",
         model_path: str | Path | None = None,
-        max_chars: int = 200_000,
+        max_chars: int = DEFAULT_MAX_CHARS,
     ) -> None:
-        raise NotImplementedError
+        if mode not in MODES:
+            raise InputError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        if threshold_mode not in THRESHOLD_MODES:
+            raise InputError(f"unknown threshold mode {threshold_mode!r}; choose one of {', '.join(THRESHOLD_MODES)}")
+        self.mode = mode
+        self.threshold_mode = threshold_mode
+        self.max_chars = max_chars
+        self._model = FastModel.load(_model_path(mode, model_path))
+        if threshold_mode not in self._model.thresholds:
+            raise ModelError(f"model {self._model.version} has no {threshold_mode!r} thresholds")
+        self._threshold = self._model.thresholds[threshold_mode]
+        self._stylometric_names = [n for n in self._model.fusion.names if n != CHAR_NGRAM_FEATURE]
 
     @property
     def model_info(self) -> ModelInfo:
-        raise NotImplementedError
+        return ModelInfo(self._model.name, self._model.version)
 
     @property
-    def model_card(self) -> dict:
-        raise NotImplementedError
+    def model_card(self) -> dict[str, Any]:
+        return self._model.card
 
     @overload
     def detect(self, text: str) -> Detection: ...
     @overload
     def detect(self, text: Iterable[str]) -> Iterator[Detection]: ...
-    def detect(self, text):
-        raise NotImplementedError
+    def detect(self, text: str | Iterable[str]) -> Detection | Iterator[Detection]:
+        """Score one text (returns a `Detection`) or many (returns an iterator, lazily, in order)."""
+        if isinstance(text, str):
+            return self._detect_one(text)
+        if isinstance(text, bytes | bytearray):
+            raise InputError("detect() takes str; decode bytes first (kodetect.text.decode.decode_bytes)")
+        return (self._detect_one(t) for t in text)
+
+    def score(self, texts: Iterable[str]) -> Iterator[float | None]:
+        """Only the document probability per text (None where the verdict abstains); no sentence scores."""
+        for text in texts:
+            prepared = self._prepare(text)
+            if self._abstention(prepared) is not None:
+                yield None
+            else:
+                yield float(self._probabilities([prepared.analysis])[0])
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _prepare(self, text: str) -> Prepared:
+        if not isinstance(text, str):
+            raise InputError(f"expected text as str, got {type(text).__name__}")
+        if not text.strip():
+            raise InputError("the text is empty")
+        if len(text) > self.max_chars:
+            raise InputError(
+                f"the text has {len(text):,} characters; the limit is {self.max_chars:,} (split it into parts)"
+            )
+        return prepare(text)
+
+    def _abstention(self, prepared: Prepared) -> str | None:
+        profile = script_profile(prepared.normalized.text)
+        if profile.letters == 0 or profile.korean_share < self._model.min_korean_share:
+            return "unsupported-language"
+        if profile.hangul < self._model.min_hangul:
+            return "insufficient"
+        return None
+
+    def _feature_matrix(self, analyses: list[Analysis]) -> np.ndarray:
+        rows = []
+        for analysis in analyses:
+            features = core_features(analysis)
+            rows.append([features[name] for name in self._stylometric_names])
+        matrix = np.array(rows, dtype=float)
+        if CHAR_NGRAM_FEATURE in self._model.fusion.names:
+            logits = self._model.char_ngram.logits([analysis_text(a) for a in analyses])
+            matrix = np.column_stack([matrix, logits])
+        return matrix
+
+    def _probabilities(self, analyses: list[Analysis]) -> np.ndarray:
+        raw = self._model.fusion.raw(self._feature_matrix(analyses))
+        return self._model.calibration.probability(raw)
+
+    def _detect_one(self, text: str) -> Detection:
+        prepared = self._prepare(text)
+        normalized, analysis = prepared.normalized, prepared.analysis
+        report = NormalizationReport(dict(normalized.tampering), dict(normalized.formatting))
+        abstention = self._abstention(prepared)
+
+        spans = [normalized.original_span(s.start, s.end) for s in analysis.sentences]
+        if abstention is not None:
+            sentences = [SentenceScore(a, b, text[a:b], None) for a, b in spans]
+            return self._detection(None, abstention, sentences, self._tampering_evidence(report), report)
+
+        n = len(analysis.sentences)
+        windows = [analysis.window(max(0, i - SENTENCE_CONTEXT), min(n - 1, i + SENTENCE_CONTEXT)) for i in range(n)]
+        matrix = self._feature_matrix([analysis, *windows])
+        probabilities = self._model.calibration.probability(self._model.fusion.raw(matrix))
+        probability = float(probabilities[0])
+        sentences = [
+            SentenceScore(a, b, text[a:b], round(float(p), 4))
+            for (a, b), p in zip(spans, probabilities[1:], strict=True)
+        ]
+        evidence = self._feature_evidence(matrix[0]) + self._tampering_evidence(report)
+        return self._detection(probability, self._threshold.verdict(probability), sentences, evidence, report)
+
+    def _detection(self, probability, verdict, sentences, evidence, report) -> Detection:
+        return Detection(
+            ai_probability=None if probability is None else round(probability, 4),
+            verdict=verdict,
+            mode=self.mode,
+            threshold_mode=self.threshold_mode,
+            sentences=sentences,
+            evidence=evidence,
+            normalization=report,
+            model=self.model_info,
+        )
+
+    def _feature_evidence(self, row: np.ndarray) -> list[Evidence]:
+        contributions = self._model.fusion.contributions(row)
+        order = np.argsort(-np.abs(contributions))[:EVIDENCE_ITEMS]
+        evidence = []
+        for i in order:
+            name, c = self._model.fusion.names[i], float(contributions[i])
+            direction = "neutral" if abs(c) < NEUTRAL_CONTRIBUTION else ("ai" if c > 0 else "human")
+            description = FEATURE_DESCRIPTIONS.get(
+                name, "character n-gram model: how much the wording resembles AI-written training text"
+            )
+            evidence.append(Evidence(name, round(float(row[i]), 4), direction, round(c, 4), description))
+        return evidence
+
+    @staticmethod
+    def _tampering_evidence(report: NormalizationReport) -> list[Evidence]:
+        # Tampering is shown, not scored: copied web text also carries stray invisible characters.
+        return [
+            Evidence(f"tampering_{kind}", float(count), "neutral", 0.0, _TAMPERING_DESCRIPTIONS.get(kind, kind))
+            for kind, count in report.tampering.items()
+            if count
+        ]

@@ -1,0 +1,167 @@
+"""Build the shipped fast-mode artifact from ../shared/data, with its model card.
+
+Protocol (see `dataset.py` for the shortcut controls): fit on the length-balanced training set,
+calibrate and choose thresholds on the held-out validation set (20% of every source, by id hash),
+and report validation metrics per source group and on KatFish seed-42 test splits, which the model
+never sees (unseen generators Solar, Qwen2, Llama3.1 and the reserved human 20%).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kodetect import __version__
+from kodetect.calibration.platt import fit_platt
+from kodetect.calibration.thresholds import LOW_FPR_TARGET, choose_thresholds
+from kodetect.eval.data import file_sha256, load_katfish, load_katfish_splits
+from kodetect.eval.metrics import auroc, expected_calibration_error, fpr_at_threshold, tpr_at_fpr
+from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS
+from kodetect.scoring.model import FastModel
+from kodetect.text.language import script_profile
+from kodetect.training.dataset import KATFISH_TRAIN_SEED, Example, build_sets
+from kodetect.training.featurize import featurize
+from kodetect.training.fit import fit_heads, raw_scores
+
+MODEL_NAME = "kodetect-fast"
+# Below this many Hangul characters the verdict is `insufficient` (see the length curve in the card).
+MIN_HANGUL = 50
+# Texts whose letters are less than half Hangul get `unsupported-language`.
+MIN_KOREAN_SHARE = 0.5
+
+DATA_FILES = (
+    "dev/human.jsonl",
+    "dev/ai.jsonl",
+    "katfish/essay.jsonl",
+    "katfish/poetry.jsonl",
+    "katfish/abstract.jsonl",
+    "katfish/splits.json",
+)
+
+
+def _round(x: float) -> float | None:
+    return None if x != x else round(float(x), 4)  # nan → None for JSON
+
+
+def _group_report(examples: Sequence[Example], probabilities: np.ndarray, thresholds) -> dict[str, Any]:
+    """Per source group and side: the share called AI at each mode (FPR for humans, TPR for AI)."""
+    out: dict[str, Any] = {}
+    for group, label in sorted({(e.group, e.label) for e in examples}):
+        mask = np.array([e.group == group and e.label == label for e in examples])
+        rates = {mode: _round(float(np.mean(probabilities[mask] >= t.ai))) for mode, t in thresholds.items()}
+        out[f"{group}/{'ai' if label else 'human'}"] = {"n": int(mask.sum()), ("tpr" if label else "fpr"): rates}
+    return out
+
+
+def _length_curve(examples: Sequence[Example], probabilities: np.ndarray) -> list[dict[str, Any]]:
+    """AUROC and TPR at 1% FPR by amount of Hangul, the evidence for MIN_HANGUL."""
+    hangul = np.array([script_profile(e.text).hangul for e in examples])
+    labels = np.array([e.label for e in examples])
+    rows = []
+    for lo, hi in ((MIN_HANGUL, 100), (100, 200), (200, 400), (400, 10**9)):
+        mask = (hangul >= lo) & (hangul < hi)
+        if mask.sum() and len(set(labels[mask])) == 2:
+            rows.append(
+                {
+                    "hangul_chars": f"{lo}-{hi if hi < 10**9 else ''}",
+                    "n": int(mask.sum()),
+                    "auroc": _round(auroc(labels[mask], probabilities[mask])),
+                    "tpr_at_1pct_fpr": _round(tpr_at_fpr(labels[mask], probabilities[mask], 0.01)),
+                }
+            )
+    return rows
+
+
+def _katfish_holdout(model_score, thresholds) -> dict[str, Any]:
+    splits = load_katfish_splits()
+    out: dict[str, Any] = {}
+    for genre in KATFISH_GENRES:
+        rows = {r["id"]: r for r in load_katfish(genre)}
+        for test in KATFISH_TESTS:
+            ids = splits[genre][KATFISH_TRAIN_SEED][test]
+            y = np.array([rows[i]["label"] for i in ids])
+            p = model_score([rows[i]["text"] for i in ids])
+            out[f"{genre}/{test}"] = {
+                "n": len(ids),
+                "auroc": _round(auroc(y, p)),
+                "tpr_at_1pct_fpr": _round(tpr_at_fpr(y, p, 0.01)),
+                "fpr": {mode: _round(fpr_at_threshold(y, p, t.ai)) for mode, t in thresholds.items()},
+            }
+    return out
+
+
+def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) -> FastModel:
+    started = datetime.now(UTC)
+    train_set, validation_set = build_sets(data_dir, MIN_HANGUL, seed)
+    print(f"training on {len(train_set)} texts, validating on {len(validation_set)}", file=sys.stderr)
+    features, names, analysed = featurize([e.text for e in train_set + validation_set])
+    n_train = len(train_set)
+    y_train = np.array([e.label for e in train_set])
+    y_val = np.array([e.label for e in validation_set])
+    heads = fit_heads(features[:n_train], names, analysed[:n_train], y_train)
+
+    val_raw = raw_scores(heads, features[n_train:], analysed[n_train:])
+    calibration = fit_platt(val_raw, y_val)
+    val_p = calibration.probability(val_raw)
+    thresholds = choose_thresholds(y_val, val_p)
+
+    def score_texts(texts: list[str]) -> np.ndarray:
+        f, _, a = featurize(texts, progress=False)
+        return calibration.probability(raw_scores(heads, f, a))
+
+    digest = hashlib.sha256()
+    for array in (heads.char_ngram.coef, heads.fusion.coef, heads.fusion.mean):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    version = f"{__version__}+{digest.hexdigest()[:10]}"
+    card = {
+        "description": "Fast mode: Korean stylometry + character n-grams, logistic fusion, Platt calibration.",
+        "kodetect_version": __version__,
+        "trained_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": command or f"kodetect train --out {out}",
+        "seed": seed,
+        "data_files": {name: file_sha256(data_dir / name) for name in DATA_FILES},
+        "training_set": {
+            "n": n_train,
+            "by_group": _counts(train_set),
+        },
+        "validation_set": {"n": len(validation_set), "by_group": _counts(validation_set)},
+        "validation": {
+            "auroc": _round(auroc(y_val, val_p)),
+            "tpr_at_1pct_fpr": _round(tpr_at_fpr(y_val, val_p, 0.01)),
+            "tpr_at_5pct_fpr": _round(tpr_at_fpr(y_val, val_p, 0.05)),
+            "expected_calibration_error": _round(expected_calibration_error(y_val, val_p)),
+            "low_fpr_target": LOW_FPR_TARGET,
+            "fpr": {m: _round(fpr_at_threshold(y_val, val_p, t.ai)) for m, t in thresholds.items()},
+            "tpr": {m: _round(float(np.mean(val_p[y_val == 1] >= t.ai))) for m, t in thresholds.items()},
+            "by_group": _group_report(validation_set, val_p, thresholds),
+            "by_length": _length_curve(validation_set, val_p),
+        },
+        "katfish_seed42_holdout": _katfish_holdout(score_texts, thresholds),
+    }
+    model = FastModel(
+        name=MODEL_NAME,
+        version=version,
+        char_ngram=heads.char_ngram,
+        fusion=heads.fusion,
+        calibration=calibration,
+        thresholds=thresholds,
+        min_hangul=MIN_HANGUL,
+        min_korean_share=MIN_KOREAN_SHARE,
+        card=card,
+    )
+    model.save(out)
+    return model
+
+
+def _counts(examples: Sequence[Example]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for e in examples:
+        side = out.setdefault(e.group, {"human": 0, "ai": 0})
+        side["ai" if e.label else "human"] += 1
+    return out
