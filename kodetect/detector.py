@@ -98,6 +98,8 @@ class Detector:
             return self._detect_one(text)
         if isinstance(text, bytes | bytearray):
             raise InputError("detect() takes str; decode bytes first (kodetect.text.decode.decode_bytes)")
+        if not isinstance(text, Iterable):
+            raise InputError(f"expected text as str or an iterable of str, got {type(text).__name__}")
         return (self._detect_one(t) for t in text)
 
     def score(self, texts: Iterable[str]) -> Iterator[float | None]:

@@ -26,6 +26,39 @@ INVISIBLE_CHARS = frozenset(
 # Joiners and variation selectors are legitimate inside emoji sequences; only count them elsewhere.
 _EMOJI_GLUE = frozenset("\u200d\ufe0e\ufe0f")
 
+
+def _is_variation_selector(code: int) -> bool:
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
+def _is_invisible(char: str) -> bool:
+    """INVISIBLE_CHARS plus the ranges that render as nothing: variation selectors, tag characters,
+    Mongolian variation selectors, Khmer inherent vowels, musical formatting controls."""
+    if char in INVISIBLE_CHARS:
+        return True
+    code = ord(char)
+    return (
+        _is_variation_selector(code)
+        or 0xE0001 <= code <= 0xE007F
+        or 0x180B <= code <= 0x180F
+        or 0x1D173 <= code <= 0x1D17A
+        or code in (0x17B4, 0x17B5, 0x061C)
+    )
+
+
+def _is_legitimate_glue(char: str, before: str, after: str) -> bool:
+    """Invisible characters that belong where they are: inside emoji sequences (joiners, variation
+    selectors, flag tags) and variation selectors after CJK ideographs. `before` is the last visible
+    character before `char`, `after` the character right after it ("" at either end)."""
+    code = ord(char)
+    if char == "\u200d" or _is_variation_selector(code) or 0xE0020 <= code <= 0xE007F:
+        if (before and _is_emoji(before)) or (after and (_is_emoji(after) or after == "\u20e3")):
+            return True
+    if _is_variation_selector(code) and before and unicodedata.category(before) == "Lo":
+        return "CJK" in unicodedata.name(before, "")
+    return False
+
+
 # Cyrillic and Greek letters that are drawn like Latin ones (after Unicode's confusables.txt).
 HOMOGLYPHS: dict[str, str] = {
     # Cyrillic
@@ -41,6 +74,8 @@ HOMOGLYPHS: dict[str, str] = {
     "\u03a7": "X",
     # Punctuation look-alikes used to break sentence splitting
     "\u2024": ".", "\u201a": ",", "\u066b": ",", "\u3002": ".", "\uff61": ".", "\u2e34": ",",
+    # A blank glyph drawn like a space (braille pattern blank), used to replace spaces
+    "\u2800": " ",
 }
 _CYRILLIC_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 
@@ -129,6 +164,39 @@ def _fold_char(char: str, fold_cyrillic_greek: bool) -> tuple[str, str | None]:
     return char, None
 
 
+def _is_latin_letter(char: str) -> bool:
+    if not char.isalpha():
+        return False
+    code = ord(char)
+    if code < 0x0250:  # ASCII, Latin-1 and Latin Extended-A/B
+        return True
+    if 0xAC00 <= code <= 0xD7A3:  # Hangul syllables, the common case, without a name lookup
+        return False
+    return unicodedata.name(char, "").startswith(("LATIN", "FULLWIDTH LATIN"))
+
+
+def _lookalike_positions(chars: list[str]) -> set[int]:
+    """Positions of Cyrillic/Greek look-alikes to fold: in a word (a run of Latin, Cyrillic and Greek
+    letters) that also has Latin letters, or whose Cyrillic/Greek letters are all look-alikes. A
+    genuine Russian word quoted in Korean text ("спасибо") has letters with no Latin twin and stays."""
+    fold: set[int] = set()
+    k, n = 0, len(chars)
+    while k < n:
+        if not (_is_latin_letter(chars[k]) or _CYRILLIC_GREEK.match(chars[k])):
+            k += 1
+            continue
+        j = k
+        while j < n and (_is_latin_letter(chars[j]) or _CYRILLIC_GREEK.match(chars[j])):
+            j += 1
+        foreign = [m for m in range(k, j) if _CYRILLIC_GREEK.match(chars[m])]
+        if foreign and (
+            any(_is_latin_letter(chars[m]) for m in range(k, j)) or all(chars[m] in HOMOGLYPHS for m in foreign)
+        ):
+            fold.update(m for m in foreign if chars[m] in HOMOGLYPHS)
+        k = j
+    return fold
+
+
 def _mostly_cyrillic_greek(text: str) -> bool:
     """A real Russian or Greek passage is left alone; look-alikes sprinkled into Korean are folded."""
     foreign = len(_CYRILLIC_GREEK.findall(text))
@@ -165,14 +233,14 @@ def normalize(text: str, strip_formatting: bool = True) -> NormalizedText:
     tampering: dict[str, int] = {}
     formatting: dict[str, int] = {}
 
+    visible_before = ""  # the last character of `text` so far that is not invisible
     for pos, char in enumerate(text):
-        if char in INVISIBLE_CHARS:
-            glue_between_emoji = char in _EMOJI_GLUE and (
-                (pos > 0 and _is_emoji(text[pos - 1])) or (pos + 1 < len(text) and _is_emoji(text[pos + 1]))
-            )
-            if not glue_between_emoji:
+        if _is_invisible(char):
+            after = text[pos + 1] if pos + 1 < len(text) else ""
+            if not _is_legitimate_glue(char, visible_before, after):
                 tampering["invisible_characters"] = tampering.get("invisible_characters", 0) + 1
             continue
+        visible_before = char
         if 0xD800 <= ord(char) <= 0xDFFF:  # lone surrogates cannot be encoded or tagged
             tampering["invalid_characters"] = tampering.get("invalid_characters", 0) + 1
             continue
@@ -182,9 +250,9 @@ def normalize(text: str, strip_formatting: bool = True) -> NormalizedText:
 
     if not all(c.isascii() or 0xAC00 <= ord(c) <= 0xD7A3 for c in chars):
         chars, starts, ends = _nfc_pass(chars, starts, ends, tampering)
-        fold_foreign = not _mostly_cyrillic_greek("".join(chars))
+        lookalikes = set() if _mostly_cyrillic_greek("".join(chars)) else _lookalike_positions(chars)
         for k, c in enumerate(chars):
-            folded, kind = _fold_char(c, fold_foreign)
+            folded, kind = _fold_char(c, k in lookalikes)
             if kind:
                 chars[k] = folded
                 tampering[kind] = tampering.get(kind, 0) + 1

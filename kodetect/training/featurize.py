@@ -52,7 +52,10 @@ def featurize(
         cache_dir.mkdir(parents=True, exist_ok=True)
         n_jobs = n_jobs or os.cpu_count() or 1
         with open(cache_file, "a", encoding="utf-8") as out, ProcessPoolExecutor(n_jobs) as pool:
-            results = pool.map(_extract, [t for _, t in missing], chunksize=32)
+            todo = [t for _, t in missing]
+            # Worker start-up (loading Kiwi) costs seconds; not worth it for one worker or a few texts.
+            serial = n_jobs == 1 or len(todo) < 64
+            results = map(_extract, todo) if serial else pool.map(_extract, todo, chunksize=32)
             for (k, _), (features, text) in tqdm(
                 zip(missing, results, strict=True), total=len(missing), disable=not progress, desc="features"
             ):

@@ -1,0 +1,96 @@
+"""Accuracy protocols for the fast recipe, printed as markdown.
+
+    python bench/protocols.py [--katfish] [--loso] [--out FILE.md]
+
+KatFish: the paper's 5 seeded splits (train on 80% human + GPT-4o, test on unseen Solar, Qwen2,
+Llama3.1), our recipe retrained on each split, next to KatFishNet's own punctuation features run in
+the same process and the paper's published numbers. Variants: "KatFish train split only" (exactly
+the paper's training data) and "+ dev" (the split plus the balanced dev/ corpus, no KatFish rows).
+Leave-one-source-out: see kodetect.eval.protocols.leave_one_source_out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from kodetect.eval.data import data_dir
+from kodetect.eval.protocols import (
+    KATFISH_GENRES,
+    KATFISH_PUBLISHED,
+    KATFISH_TESTS,
+    katfish_protocol,
+    katfishnet_baseline,
+    leave_one_source_out,
+    mean_by,
+)
+from kodetect.training.dataset import build_sets
+from kodetect.training.recipe import fast_recipe, stylometry_recipe
+from kodetect.training.train import MIN_HANGUL
+
+
+def _katfish_table(rows: dict[str, list]) -> str:
+    header = "| method | " + " | ".join(
+        f"{g} {t.removeprefix('test_')}" for g in KATFISH_GENRES for t in KATFISH_TESTS
+    ) + " | " + " | ".join(f"{g} mean" for g in KATFISH_GENRES) + " |"
+    lines = [header, "|" + "---|" * (1 + len(KATFISH_GENRES) * (len(KATFISH_TESTS) + 1))]
+    published = [KATFISH_PUBLISHED[g][t] for g in KATFISH_GENRES for t in KATFISH_TESTS]
+    means = [np.mean([KATFISH_PUBLISHED[g][t] for t in KATFISH_TESTS]) for g in KATFISH_GENRES]
+    lines.append("| KatFishNet punctuation (published) | " + " | ".join(f"{v:.2f}" for v in [*published, *means]) + " |")
+    for name, results in rows.items():
+        per_test = mean_by(results, lambda r: (r.genre, r.test))
+        per_genre = mean_by(results, lambda r: (r.genre,))
+        cells = [f"{100 * per_test[(g, t)][0]:.2f} ± {100 * per_test[(g, t)][1]:.2f}"
+                 for g in KATFISH_GENRES for t in KATFISH_TESTS]
+        cells += [f"**{100 * per_genre[(g,)][0]:.2f}**" for g in KATFISH_GENRES]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--katfish", action="store_true")
+    parser.add_argument("--loso", action="store_true")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if data_dir() is None:
+        print("../shared/data not found (set KODETECT_DATA_DIR)", file=sys.stderr)
+        return 2
+    run_all = not (args.katfish or args.loso)
+    started = time.time()
+    parts = [
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by `python {' '.join(sys.argv)}`.",
+        "AUROC x100, mean ± std over seeds 42-46.",
+    ]
+    train_pool, validation_pool = build_sets(data_dir(), MIN_HANGUL)
+    if args.katfish or run_all:
+        dev = [e for e in [*train_pool, *validation_pool] if not e.group.startswith("katfish")]
+        extra = ([e.text for e in dev], np.array([e.label for e in dev]))
+        rows = {
+            "KatFishNet punctuation (reproduced here)": katfishnet_baseline(),
+            "kodetect stylometry only, KatFish train split": katfish_protocol(stylometry_recipe),
+            "kodetect fast, KatFish train split": katfish_protocol(fast_recipe),
+            "kodetect fast, KatFish train split + dev": katfish_protocol(fast_recipe, extra_train=extra),
+        }
+        parts += ["## KatFish protocol (unseen generators)", _katfish_table(rows)]
+    if args.loso or run_all:
+        results = leave_one_source_out(fast_recipe, train_pool, validation_pool)
+        lines = ["| held-out source | side | n test | AUROC | TPR at 1% FPR |", "|---|---|---|---|---|"]
+        lines += [f"| {r.held_out} | {r.side} | {r.n_test} | {100 * r.auroc:.2f} | {100 * r.tpr_at_1pct_fpr:.1f} |"
+                  for r in results]
+        parts += ["## Leave-one-source-out (fast recipe)", "\n".join(lines)]
+    parts.append(f"Run time: {time.time() - started:.0f} s.")
+    report = "\n\n".join(parts) + "\n"
+    if args.out:
+        args.out.write_text(report, encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

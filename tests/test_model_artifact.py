@@ -1,0 +1,81 @@
+"""Training building blocks on small synthetic data: fit, save, load, and detect with the result."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from kodetect import Detector, ModelError
+from kodetect.calibration.platt import fit_platt
+from kodetect.calibration.thresholds import choose_thresholds
+from kodetect.scoring.model import FastModel
+from kodetect.training.featurize import featurize
+from kodetect.training.fit import FittedHeads, fit_heads, raw_scores
+
+HUMAN = [
+    "오늘 학교 끝나고 친구랑 떡볶이 먹으러 갔는데 진짜 맛있었음 ㅋㅋ 다음에 또 가야지",
+    "어제 본 영화 생각보다 별로였다. 배우들 연기는 괜찮았는데 이야기가 너무 늘어짐",
+    "비가 와서 우산 쓰고 나갔는데 바람이 불어서 다 젖었다... 오늘 운이 없네",
+    "동생이랑 싸웠다 내가 먼저 사과해야 되나 고민된다 그래도 걔가 잘못한건데",
+]
+AI = [
+    "스마트폰은 현대인의 생활에 큰 영향을 미치고 있습니다. 따라서 올바른 사용 습관을 기르는 것이 중요합니다.",
+    "독서는 다양한 지식을 쌓을 수 있는 좋은 방법입니다. 또한, 독서를 통해 사고력을 기를 수 있습니다.",
+    "환경 보호는 우리 모두의 책임입니다. 작은 실천이 모여 큰 변화를 만들어 낼 수 있습니다.",
+    "운동은 신체 건강뿐만 아니라 정신 건강에도 긍정적인 영향을 줍니다. 꾸준한 운동이 필요합니다.",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> FastModel:
+    texts = HUMAN * 3 + AI * 3
+    labels = np.array([0] * 12 + [1] * 12)
+    cache = tmp_path_factory.mktemp("cache")
+    features, names, analysed = featurize(texts, cache_dir=cache, n_jobs=1, progress=False)
+    heads = fit_heads(features, names, analysed, labels)
+    raw = raw_scores(heads, features, analysed)
+    calibration = fit_platt(raw, labels)
+    return FastModel(
+        name="tiny",
+        version="test-1",
+        char_ngram=heads.char_ngram,
+        fusion=heads.fusion,
+        calibration=calibration,
+        thresholds=choose_thresholds(labels, calibration.probability(raw)),
+        min_hangul=20,
+        min_korean_share=0.5,
+        card={"note": "synthetic"},
+    )
+
+
+def test_fitted_model_separates_its_training_texts(tiny_model, tmp_path):
+    features, _, analysed = featurize(HUMAN + AI, n_jobs=1, progress=False, cache_dir=tmp_path)
+    heads = FittedHeads(tiny_model.char_ngram, tiny_model.fusion)
+    p = tiny_model.calibration.probability(raw_scores(heads, features, analysed))
+    assert p[len(HUMAN):].min() > p[: len(HUMAN)].max()
+
+
+def test_save_load_roundtrip_and_detector_uses_it(tiny_model, tmp_path):
+    path = tmp_path / "tiny"
+    tiny_model.save(path)
+    card = json.loads(path.with_suffix(".json").read_text("utf-8"))
+    assert card["thresholds"].keys() == {"balanced", "low-fpr"}
+    assert card["note"] == "synthetic"
+    loaded = FastModel.load(path)
+    assert loaded.version == "test-1"
+    np.testing.assert_allclose(loaded.fusion.coef, tiny_model.fusion.coef)
+    detector = Detector(model_path=path)
+    result = detector.detect(AI[0] + " " + AI[1])
+    assert result.model.name == "tiny" and result.model.version == "test-1"
+    assert 0.0 <= result.ai_probability <= 1.0
+
+
+def test_missing_or_corrupt_artifact_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError):
+        Detector(model_path=tmp_path / "nothing")
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    (tmp_path / "bad.json").write_text('{"format": 1}', "utf-8")
+    with pytest.raises(ModelError):
+        Detector(model_path=tmp_path / "bad")
