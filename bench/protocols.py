@@ -41,7 +41,8 @@ def _katfish_table(rows: dict[str, list]) -> str:
     lines = [header, "|" + "---|" * (1 + len(KATFISH_GENRES) * (len(KATFISH_TESTS) + 1))]
     published = [KATFISH_PUBLISHED[g][t] for g in KATFISH_GENRES for t in KATFISH_TESTS]
     means = [np.mean([KATFISH_PUBLISHED[g][t] for t in KATFISH_TESTS]) for g in KATFISH_GENRES]
-    lines.append("| KatFishNet punctuation (published) | " + " | ".join(f"{v:.2f}" for v in [*published, *means]) + " |")
+    cells = " | ".join(f"{v:.2f}" for v in [*published, *means])
+    lines.append(f"| KatFishNet punctuation (published) | {cells} |")
     for name, results in rows.items():
         per_test = mean_by(results, lambda r: (r.genre, r.test))
         per_genre = mean_by(results, lambda r: (r.genre,))

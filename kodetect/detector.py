@@ -17,11 +17,11 @@ import numpy as np
 
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
 from kodetect.errors import InputError, ModelError
-from kodetect.features.stylometry import FEATURE_DESCRIPTIONS
-from kodetect.features.vector import Prepared, analysis_text, core_features, prepare
+from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, SentenceStats, analysis_stats, features_from_stats
+from kodetect.features.vector import Prepared, prepare
 from kodetect.scoring.model import CHAR_NGRAM_FEATURE, FastModel
 from kodetect.text.language import script_profile
-from kodetect.text.segment import Analysis
+from kodetect.text.segment import Analysis, Sentence
 
 MODES = ("fast",)
 THRESHOLD_MODES = ("balanced", "low-fpr")
@@ -132,20 +132,24 @@ class Detector:
             return "insufficient"
         return None
 
-    def _feature_matrix(self, analyses: list[Analysis]) -> np.ndarray:
+    def _feature_matrix(self, runs: list[tuple[list[SentenceStats], list[Sentence]]]) -> np.ndarray:
+        """One feature row per run of sentences (the whole text, or a window around one sentence)."""
         rows = []
-        for analysis in analyses:
-            features = core_features(analysis)
+        for stats, _ in runs:
+            features = features_from_stats(stats)
             rows.append([features[name] for name in self._stylometric_names])
         matrix = np.array(rows, dtype=float)
         if CHAR_NGRAM_FEATURE in self._model.fusion.names:
-            logits = self._model.char_ngram.logits([analysis_text(a) for a in analyses])
+            logits = self._model.char_ngram.logits(["\n".join(s.text for s in sentences) for _, sentences in runs])
             matrix = np.column_stack([matrix, logits])
         return matrix
 
+    def _raw_scores(self, analyses: list[Analysis]) -> np.ndarray:
+        runs = [(analysis_stats(a), list(a.sentences)) for a in analyses]
+        return self._model.fusion.raw(self._feature_matrix(runs))
+
     def _probabilities(self, analyses: list[Analysis]) -> np.ndarray:
-        raw = self._model.fusion.raw(self._feature_matrix(analyses))
-        return self._model.calibration.probability(raw)
+        return self._model.calibration.probability(self._raw_scores(analyses))
 
     def _detect_one(self, text: str) -> Detection:
         prepared = self._prepare(text)
@@ -158,9 +162,13 @@ class Detector:
             sentences = [SentenceScore(a, b, text[a:b], None) for a, b in spans]
             return self._detection(None, abstention, sentences, self._tampering_evidence(report), report)
 
-        n = len(analysis.sentences)
-        windows = [analysis.window(max(0, i - SENTENCE_CONTEXT), min(n - 1, i + SENTENCE_CONTEXT)) for i in range(n)]
-        matrix = self._feature_matrix([analysis, *windows])
+        stats = analysis_stats(analysis)
+        sentences_all = list(analysis.sentences)
+        runs = [(stats, sentences_all)]
+        for i in range(len(stats)):
+            lo, hi = max(0, i - SENTENCE_CONTEXT), i + SENTENCE_CONTEXT + 1
+            runs.append((stats[lo:hi], sentences_all[lo:hi]))
+        matrix = self._feature_matrix(runs)
         probabilities = self._model.calibration.probability(self._model.fusion.raw(matrix))
         probability = float(probabilities[0])
         sentences = [

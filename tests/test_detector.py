@@ -206,7 +206,7 @@ def test_higher_raw_score_gives_higher_probability_on_real_texts(detector):
     paragraphs = [p for p in (HUMAN + "\n\n" + AI).split("\n") if len(p) > 80]
     texts = [HUMAN, AI, MIXED, *paragraphs]
     analyses = [prepare(t).analysis for t in texts]
-    raw = detector._model.fusion.raw(detector._feature_matrix(analyses))
+    raw = detector._raw_scores(analyses)
     probabilities = np.array([detector.detect(t).ai_probability for t in texts])
     assert len(set(np.round(raw, 6))) == len(texts)
     order = np.argsort(raw)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,8 @@ class PlattCalibration:
 
 
 def fit_platt(raw: np.ndarray, labels: np.ndarray) -> PlattCalibration:
+    from sklearn.linear_model import LogisticRegression  # training only; slow to import
+
     model = LogisticRegression(C=1e4, class_weight="balanced").fit(np.asarray(raw).reshape(-1, 1), labels)
     slope = float(model.coef_[0, 0])
     if slope <= 0:

@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from kodetect.eval.metrics import threshold_at_fpr, youden_threshold
-
 LOW_FPR_TARGET = 0.01
 HUMAN_CUT_MISS_RATE = 0.05
 
@@ -37,6 +35,8 @@ class ThresholdMode:
 
 
 def choose_thresholds(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, ThresholdMode]:
+    from kodetect.eval.metrics import threshold_at_fpr, youden_threshold  # training only
+
     labels = np.asarray(labels)
     probabilities = np.asarray(probabilities, dtype=float)
     human_p = probabilities[labels == 0]

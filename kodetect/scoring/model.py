@@ -16,7 +16,7 @@ import numpy as np
 from kodetect.calibration.platt import PlattCalibration
 from kodetect.calibration.thresholds import ThresholdMode
 from kodetect.errors import ModelError
-from kodetect.features.charngram import N_FEATURES, char_ngram_counts, tfidf
+from kodetect.features.charngram import N_FEATURES, ngram_weights
 
 ARTIFACT_FORMAT = 1
 CHAR_NGRAM_FEATURE = "char_ngram_logit"
@@ -30,11 +30,12 @@ class CharNgramHead:
     coef: np.ndarray
     intercept: float
 
+    def logit(self, text: str) -> float:
+        buckets, weights = ngram_weights(text, self.idf)
+        return float(weights @ self.coef[buckets]) + self.intercept
+
     def logits(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros(0)
-        weighted = tfidf(char_ngram_counts(texts), self.idf)
-        return np.asarray(weighted @ self.coef, dtype=float).ravel() + self.intercept
+        return np.array([self.logit(t) for t in texts], dtype=float)
 
 
 @dataclass(frozen=True)

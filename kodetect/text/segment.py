@@ -11,19 +11,30 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from kiwipiepy import Kiwi, Token
 
 
+class Morpheme(NamedTuple):
+    """One Kiwi token as a plain value: reading attributes of Kiwi's own objects is slow."""
+
+    form: str
+    tag: str  # base tag: Kiwi's VV-R / VV-I (regular / irregular) become VV
+    start: int
+    len: int
+    score: float  # Kiwi's language-model log-probability of this morpheme in context
+
+
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of the clean text: [start, end) offsets into it, and its Kiwi tokens."""
+    """A sentence of the clean text: [start, end) offsets into it, and its morphemes."""
 
     start: int
     end: int
     text: str
-    tokens: tuple[Token, ...]
+    tokens: tuple[Morpheme, ...]
 
 
 @dataclass(frozen=True)
@@ -33,8 +44,8 @@ class Analysis:
     text: str
     sentences: tuple[Sentence, ...]
 
-    @property
-    def tokens(self) -> list[Token]:
+    @cached_property
+    def tokens(self) -> list[Morpheme]:
         return [t for s in self.sentences for t in s.tokens]
 
     def window(self, first: int, last: int) -> Analysis:
@@ -68,7 +79,11 @@ def _split_at_newlines(text: str, start: int, end: int, tokens: list[Token]) -> 
             while right > left and text[right - 1].isspace():
                 right -= 1
             if right > left:
-                inside = tuple(t for t in tokens if left <= t.start < right)
+                inside = tuple(
+                    Morpheme(t.form, t.tag.split("-", 1)[0], t.start, t.len, t.score)
+                    for t in tokens
+                    if left <= t.start < right
+                )
                 yield Sentence(left, right, text[left:right], inside)
             piece_start = pos + 1
 

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from kodetect.features.vector import analysis_text, core_features, prepare
 
 # Bump when a feature's definition changes, so stale cache entries are not reused.
-FEATURE_VERSION = "core-1"
+FEATURE_VERSION = "core-2"
 
 
 def default_cache_dir() -> Path:
