@@ -5,8 +5,8 @@
 Documents are cut from the bundled examples and, when ../shared/data is present, from KatFish
 essays, to about --chars characters each. Reports documents/s through `Detector.detect` (with
 sentence scores and evidence) and through `Detector.score` (document probability only), latency
-p50/p95, peak RSS of the process, and the cold start of `kodetect check` on one document
-(process start to printed result), median of 3.
+p50/p95, peak RSS of the process, the cold start of `kodetect check` on one document (process
+start to printed result, median of 3), and `kodetect batch` throughput with 1 and 2 workers.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=200)
     parser.add_argument("--chars", type=int, default=1000)
+    parser.add_argument("--batch-docs", type=int, default=1000)
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -71,6 +72,18 @@ def main() -> int:
         cold.append(time.perf_counter() - t)
     Path(handle.name).unlink()
 
+    batch_rates = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "docs.jsonl"
+        with open(source, "w", encoding="utf-8") as out:
+            for i, doc in enumerate(documents(args.batch_docs, args.chars)):
+                out.write(json.dumps({"id": i, "text": doc}, ensure_ascii=False) + "\n")
+        for workers in (1, 2):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "kodetect", "batch", str(source), "-o", str(Path(tmp) / "out.jsonl"),
+                            "--workers", str(workers)], check=True, capture_output=True)
+            batch_rates[workers] = args.batch_docs / (time.perf_counter() - t)
+
     latencies.sort()
     print(f"documents: {len(docs)} x {args.chars} characters")
     p50, p95 = statistics.median(latencies), latencies[int(0.95 * len(latencies))]
@@ -79,6 +92,9 @@ def main() -> int:
     print(f"score (document probability only): {score_rate:.1f} docs/s")
     print(f"in-process load + first result: {warm_up:.2f} s; peak RSS {peak_mb:.0f} MB")
     print(f"kodetect check cold start (median of 3): {statistics.median(cold):.2f} s")
+    for workers, rate in batch_rates.items():
+        print(f"kodetect batch, {args.batch_docs} docs, --workers {workers}: {rate:.1f} docs/s "
+              "(wall clock, start-up included)")
     return 0
 
 

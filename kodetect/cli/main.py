@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TextIO
@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--text-field", default="text", help="field/column holding the text (default: text)")
     batch.add_argument("--id-field", default="id",
                        help="field/column holding the id (default: id; the 0-based row number when missing)")
+    batch.add_argument("--workers", type=_positive_int, default=1,
+                       help="processes scoring in parallel, each with its own model (~350 MB each; default 1)")
     _add_detector_options(batch)
     batch.set_defaults(handler=_cmd_batch, subparser=batch)
 
@@ -123,18 +125,31 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     # Checked before the model loads and before OUTPUT is created, so a typo costs nothing.
     source = open_records(args.input, text_field=args.text_field, id_field=args.id_field)
-    detector = _make_detector(args.mode, args.threshold_mode)
+    if args.workers == 1:
+        detector = _make_detector(args.mode, args.threshold_mode)
+        rows: Iterator[dict[str, Any]] = (_score_record(detector, record) for record in source.records)
+    else:
+        rows = _score_in_pool(source.records, args.workers, args.mode, args.threshold_mode)
 
     from tqdm import tqdm
 
     scored = failed = 0
     with _open_output(args.output) as out:
         # disable=None: a bar on an interactive stderr only, so logs and CI output stay clean.
-        for record in tqdm(source.records, total=source.total, unit="text", file=sys.stderr, disable=None):
-            row = _score_record(detector, record)
+        for row in tqdm(rows, total=source.total, unit="text", file=sys.stderr, disable=None):
             if "error" in row:
                 failed += 1
             else:
@@ -142,6 +157,31 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"scored {scored}, failed {failed}", file=sys.stderr)
     return 0
+
+
+# Records handed to the pool at a time: keeps memory bounded however large the input is.
+POOL_CHUNK = 512
+_worker_detector: Detector | None = None
+
+
+def _init_worker(mode: str, threshold_mode: str) -> None:
+    global _worker_detector
+    _worker_detector = _make_detector(mode, threshold_mode)
+
+
+def _score_in_worker(record: Record) -> dict[str, Any]:
+    assert _worker_detector is not None
+    return _score_record(_worker_detector, record)
+
+
+def _score_in_pool(records: Iterator[Record], workers: int, mode: str, threshold_mode: str):
+    """Score records in `workers` processes, in input order, a bounded chunk at a time."""
+    import itertools
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (mode, threshold_mode)) as pool:
+        while chunk := list(itertools.islice(records, POOL_CHUNK)):
+            yield from pool.imap(_score_in_worker, chunk, chunksize=8)
 
 
 def _score_record(detector: Detector, record: Record) -> dict[str, Any]:
