@@ -18,8 +18,8 @@ import numpy as np
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
 from kodetect.errors import InputError, ModelError
 from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, SentenceStats, analysis_stats, features_from_stats
-from kodetect.features.vector import Prepared, prepare
-from kodetect.scoring.model import CHAR_NGRAM_FEATURE, FastModel
+from kodetect.features.vector import Prepared, ngram_views, prepare
+from kodetect.scoring.model import FastModel, head_feature
 from kodetect.text.language import script_profile
 from kodetect.text.segment import Analysis, Sentence
 
@@ -41,6 +41,13 @@ _TAMPERING_DESCRIPTIONS = {
     "full_width": "full-width characters were folded to their ordinary forms",
     "non_nfc": "characters not in Unicode NFC were recomposed",
     "invalid_characters": "characters that cannot be encoded (lone surrogates) were removed",
+}
+
+
+_HEAD_DESCRIPTIONS = {
+    head_feature("char_ngram"): "character n-gram model: how much the wording resembles AI-written training text",
+    head_feature("morph_ngram"): "morpheme n-gram model: how much the use of particles, endings and sentence "
+    "patterns resembles AI-written training text",
 }
 
 
@@ -78,7 +85,6 @@ class Detector:
         if threshold_mode not in self._model.thresholds:
             raise ModelError(f"model {self._model.version} has no {threshold_mode!r} thresholds")
         self._threshold = self._model.thresholds[threshold_mode]
-        self._stylometric_names = [n for n in self._model.fusion.names if n != CHAR_NGRAM_FEATURE]
 
     @property
     def model_info(self) -> ModelInfo:
@@ -135,14 +141,12 @@ class Detector:
     def _feature_matrix(self, runs: list[tuple[list[SentenceStats], list[Sentence]]]) -> np.ndarray:
         """One feature row per run of sentences (the whole text, or a window around one sentence)."""
         rows = []
-        for stats, _ in runs:
+        for stats, sentences in runs:
             features = features_from_stats(stats)
-            rows.append([features[name] for name in self._stylometric_names])
-        matrix = np.array(rows, dtype=float)
-        if CHAR_NGRAM_FEATURE in self._model.fusion.names:
-            logits = self._model.char_ngram.logits(["\n".join(s.text for s in sentences) for _, sentences in runs])
-            matrix = np.column_stack([matrix, logits])
-        return matrix
+            for view, logit in self._model.ngram_logits(ngram_views(sentences)).items():
+                features[head_feature(view)] = logit
+            rows.append([features[name] for name in self._model.fusion.names])
+        return np.array(rows, dtype=float)
 
     def _raw_scores(self, analyses: list[Analysis]) -> np.ndarray:
         runs = [(analysis_stats(a), list(a.sentences)) for a in analyses]
@@ -197,9 +201,7 @@ class Detector:
         for i in order:
             name, c = self._model.fusion.names[i], float(contributions[i])
             direction = "neutral" if abs(c) < NEUTRAL_CONTRIBUTION else ("ai" if c > 0 else "human")
-            description = FEATURE_DESCRIPTIONS.get(
-                name, "character n-gram model: how much the wording resembles AI-written training text"
-            )
+            description = FEATURE_DESCRIPTIONS.get(name, _HEAD_DESCRIPTIONS.get(name, name))
             evidence.append(Evidence(name, round(float(row[i]), 4), direction, round(c, 4), description))
         return evidence
 

@@ -1,4 +1,4 @@
-"""The trained artifact: a character n-gram head, a fusion head over all features, and calibration.
+"""The trained artifact: hashed n-gram heads, a fusion head over all features, and calibration.
 
 Everything is stored as plain arrays (`.npz`) plus a JSON model card, not as a pickle: loading a
 model can never run code, and the file does not depend on the scikit-learn version that trained it.
@@ -16,26 +16,27 @@ import numpy as np
 from kodetect.calibration.platt import PlattCalibration
 from kodetect.calibration.thresholds import ThresholdMode
 from kodetect.errors import ModelError
-from kodetect.features.charngram import N_FEATURES, ngram_weights
+from kodetect.features.ngrams import N_BUCKETS, VIEWS, tfidf_vector, view_buckets
 
-ARTIFACT_FORMAT = 1
-CHAR_NGRAM_FEATURE = "char_ngram_logit"
+ARTIFACT_FORMAT = 2
+
+
+def head_feature(view: str) -> str:
+    """Name of the fusion feature that carries an n-gram head's logit."""
+    return f"{view}_logit"
 
 
 @dataclass(frozen=True)
-class CharNgramHead:
-    """Logistic regression over TF-IDF weighted hashed character n-grams."""
+class NgramHead:
+    """Logistic regression over the TF-IDF weighted hashed n-grams of one view."""
 
     idf: np.ndarray
     coef: np.ndarray
     intercept: float
 
-    def logit(self, text: str) -> float:
-        buckets, weights = ngram_weights(text, self.idf)
-        return float(weights @ self.coef[buckets]) + self.intercept
-
-    def logits(self, texts: list[str]) -> np.ndarray:
-        return np.array([self.logit(t) for t in texts], dtype=float)
+    def logit(self, buckets: np.ndarray) -> float:
+        index, weights = tfidf_vector(buckets, self.idf)
+        return float(weights @ self.coef[index]) + self.intercept
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class FusionHead:
 class FastModel:
     name: str
     version: str
-    char_ngram: CharNgramHead
+    ngram_heads: dict[str, NgramHead]
     fusion: FusionHead
     calibration: PlattCalibration
     thresholds: dict[str, ThresholdMode]
@@ -71,14 +72,20 @@ class FastModel:
     min_korean_share: float
     card: dict[str, Any] = field(default_factory=dict)
 
+    def ngram_logits(self, views: dict[str, str]) -> dict[str, float]:
+        return {view: head.logit(view_buckets(view, views[view])) for view, head in self.ngram_heads.items()}
+
     def save(self, path: Path) -> None:
         """Write `<path>.npz` (arrays) and `<path>.json` (model card, thresholds, feature names)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        heads = {}
+        for view, head in self.ngram_heads.items():
+            heads[f"{view}_idf"] = head.idf.astype(np.float32)
+            heads[f"{view}_coef"] = head.coef.astype(np.float32)
         np.savez_compressed(
             path.with_suffix(".npz"),
-            idf=self.char_ngram.idf.astype(np.float32),
-            char_coef=self.char_ngram.coef.astype(np.float32),
+            **heads,
             fusion_mean=self.fusion.mean,
             fusion_scale=self.fusion.scale,
             fusion_coef=self.fusion.coef,
@@ -89,7 +96,7 @@ class FastModel:
                 "format": ARTIFACT_FORMAT,
                 "name": self.name,
                 "version": self.version,
-                "char_ngram_intercept": self.char_ngram.intercept,
+                "ngram_heads": {view: {"intercept": h.intercept} for view, h in self.ngram_heads.items()},
                 "feature_names": self.fusion.names,
                 "fusion_intercept": self.fusion.intercept,
                 "calibration": {"slope": self.calibration.slope, "intercept": self.calibration.intercept},
@@ -114,12 +121,25 @@ class FastModel:
             raise ModelError(f"model artifact {path} is unreadable: {exc}") from exc
         if card.get("format") != ARTIFACT_FORMAT:
             raise ModelError(f"model artifact {path} has format {card.get('format')}, expected {ARTIFACT_FORMAT}")
-        if data["idf"].shape != (N_FEATURES,):
-            raise ModelError(f"model artifact {path} was built for another character n-gram width")
+        try:
+            return cls._from_parts(path, card, data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"model artifact {path} is incomplete or inconsistent: {exc!r}") from exc
+
+    @classmethod
+    def _from_parts(cls, path: Path, card: dict[str, Any], data: dict[str, np.ndarray]) -> FastModel:
+        unknown = set(card["ngram_heads"]) - set(VIEWS)
+        if unknown:
+            raise ModelError(f"model artifact {path} needs n-gram views this version lacks: {sorted(unknown)}")
+        if any(data[f"{view}_idf"].shape != (N_BUCKETS,) for view in card["ngram_heads"]):
+            raise ModelError(f"model artifact {path} was built for another n-gram hash width")
         return cls(
             name=card["name"],
             version=card["version"],
-            char_ngram=CharNgramHead(data["idf"], data["char_coef"], float(card["char_ngram_intercept"])),
+            ngram_heads={
+                view: NgramHead(data[f"{view}_idf"], data[f"{view}_coef"], float(spec["intercept"]))
+                for view, spec in card["ngram_heads"].items()
+            },
             fusion=FusionHead(
                 list(card["feature_names"]),
                 data["fusion_mean"],

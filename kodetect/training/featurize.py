@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from kodetect.features.vector import analysis_text, core_features, prepare
+from kodetect.features.ngrams import VIEWS
+from kodetect.features.vector import core_features, ngram_views, prepare
 
 # Bump when a feature's definition changes, so stale cache entries are not reused.
-FEATURE_VERSION = "core-2"
+FEATURE_VERSION = "core-3"
 
 
 def default_cache_dir() -> Path:
@@ -26,18 +27,18 @@ def _key(text: str) -> str:
     return hashlib.sha256(f"{FEATURE_VERSION}\0{text}".encode()).hexdigest()
 
 
-def _extract(text: str) -> tuple[dict[str, float], str]:
+def _extract(text: str) -> tuple[dict[str, float], dict[str, str]]:
     prepared = prepare(text)
-    return core_features(prepared.analysis), analysis_text(prepared.analysis)
+    return core_features(prepared.analysis), ngram_views(prepared.analysis.sentences)
 
 
 def featurize(
     texts: Sequence[str], cache_dir: Path | None = None, n_jobs: int | None = None, progress: bool = True
-) -> tuple[np.ndarray, list[str], list[str]]:
-    """Stylometric feature matrix, feature names, and analysed texts (for the char n-gram model)."""
+) -> tuple[np.ndarray, list[str], dict[str, list[str]]]:
+    """Stylometric feature matrix, feature names, and each n-gram view's strings, one per text."""
     cache_dir = cache_dir or default_cache_dir()
     cache_file = cache_dir / f"features-{FEATURE_VERSION}.jsonl"
-    cache: dict[str, tuple[dict[str, float], str]] = {}
+    cache: dict[str, tuple[dict[str, float], dict[str, str]]] = {}
     if cache_file.exists():
         with open(cache_file, encoding="utf-8") as handle:
             for line in handle:
@@ -45,7 +46,7 @@ def featurize(
                     entry = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut short by an interrupted run
-                cache[entry["k"]] = (entry["f"], entry["t"])
+                cache[entry["k"]] = (entry["f"], entry["v"])
     keys = [_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
     if missing:
@@ -56,11 +57,11 @@ def featurize(
             # Worker start-up (loading Kiwi) costs seconds; not worth it for one worker or a few texts.
             serial = n_jobs == 1 or len(todo) < 64
             results = map(_extract, todo) if serial else pool.map(_extract, todo, chunksize=32)
-            for (k, _), (features, text) in tqdm(
+            for (k, _), (features, views) in tqdm(
                 zip(missing, results, strict=True), total=len(missing), disable=not progress, desc="features"
             ):
-                cache[k] = (features, text)
-                out.write(json.dumps({"k": k, "f": features, "t": text}, ensure_ascii=False) + "\n")
+                cache[k] = (features, views)
+                out.write(json.dumps({"k": k, "f": features, "v": views}, ensure_ascii=False) + "\n")
     names = list(cache[keys[0]][0]) if keys else []
     matrix = np.array([[cache[k][0][n] for n in names] for k in keys], dtype=np.float64)
-    return matrix, names, [cache[k][1] for k in keys]
+    return matrix, names, {view: [cache[k][1][view] for k in keys] for view in VIEWS}

@@ -100,13 +100,15 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
     started = datetime.now(UTC)
     train_set, validation_set = build_sets(data_dir, MIN_HANGUL, seed)
     print(f"training on {len(train_set)} texts, validating on {len(validation_set)}", file=sys.stderr)
-    features, names, analysed = featurize([e.text for e in train_set + validation_set])
+    features, names, views = featurize([e.text for e in train_set + validation_set])
     n_train = len(train_set)
+    train_views = {view: values[:n_train] for view, values in views.items()}
+    val_views = {view: values[n_train:] for view, values in views.items()}
     y_train = np.array([e.label for e in train_set])
     y_val = np.array([e.label for e in validation_set])
-    heads = fit_heads(features[:n_train], names, analysed[:n_train], y_train)
+    heads = fit_heads(features[:n_train], names, train_views, y_train)
 
-    val_raw = raw_scores(heads, features[n_train:], analysed[n_train:])
+    val_raw = raw_scores(heads, features[n_train:], val_views)
     calibration = fit_platt(val_raw, y_val)
     val_p = calibration.probability(val_raw)
     thresholds = choose_thresholds(y_val, val_p)
@@ -116,11 +118,12 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
         return calibration.probability(raw_scores(heads, f, a))
 
     digest = hashlib.sha256()
-    for array in (heads.char_ngram.coef, heads.fusion.coef, heads.fusion.mean):
+    for array in (*(h.coef for h in heads.ngram_heads.values()), heads.fusion.coef, heads.fusion.mean):
         digest.update(np.ascontiguousarray(array).tobytes())
     version = f"{__version__}+{digest.hexdigest()[:10]}"
     card = {
-        "description": "Fast mode: Korean stylometry + character n-grams, logistic fusion, Platt calibration.",
+        "description": "Fast mode: Korean stylometry + character and morpheme n-gram heads, logistic fusion, "
+        "Platt calibration.",
         "kodetect_version": __version__,
         "trained_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": command or f"kodetect train --out {out}",
@@ -147,7 +150,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
     model = FastModel(
         name=MODEL_NAME,
         version=version,
-        char_ngram=heads.char_ngram,
+        ngram_heads=heads.ngram_heads,
         fusion=heads.fusion,
         calibration=calibration,
         thresholds=thresholds,
