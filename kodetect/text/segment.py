@@ -55,18 +55,17 @@ class Analysis:
 
 _lock = threading.Lock()
 
+# Chosen by measurement on 2 cores (see the closing note of the core-detector issue and
+# bench/kiwi_options.py): the typo and multi-word dictionaries cost about 2 s and 190 MB at start-up.
+KIWI_OPTIONS = {"num_workers": 0, "load_typo_dict": False, "load_multi_dict": False}
+
 
 @lru_cache(maxsize=1)
 def get_kiwi() -> Kiwi:
-    """One Kiwi per process.
-
-    Options chosen by measurement on 2 cores: the typo and multi-word dictionaries cost about 2 s and
-    190 MB at start-up and did not change detection accuracy; one thread, because batch scoring
-    parallelises over processes instead.
-    """
+    """One Kiwi per process, single-threaded: batch scoring parallelises over processes instead."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return Kiwi(num_workers=0, load_typo_dict=False, load_multi_dict=False)
+        warnings.simplefilter("ignore", DeprecationWarning)  # num_workers=0 changed meaning in 0.21
+        return Kiwi(**KIWI_OPTIONS)
 
 
 def _split_at_newlines(text: str, start: int, end: int, tokens: list[Token]) -> Iterator[Sentence]:
