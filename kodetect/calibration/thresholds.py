@@ -3,7 +3,7 @@
 * `balanced`: the probability cut that maximises TPR - FPR (Youden's J) on validation data.
 * `low-fpr`: the lowest cut at which at most 1% of held-out human texts are called AI.
 
-Below the `human` cut a text is called human; it is the probability under which at most 5% of
+Below the `human` cut a text is called human; it is the probability under which at most 2% of
 AI validation texts fall (capped at the mode's AI cut). Between the two cuts the verdict is
 `uncertain`: a tool that accuses people should say when it does not know.
 """
@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 LOW_FPR_TARGET = 0.01
-HUMAN_CUT_MISS_RATE = 0.05
+HUMAN_CUT_MISS_RATE = 0.02
 
 
 @dataclass(frozen=True)

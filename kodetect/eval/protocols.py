@@ -131,3 +131,15 @@ def leave_one_source_out(recipe: Recipe, train_pool, validation_pool) -> list[He
             HeldOutScore(group, "ai" if label else "human", len(test), auroc(y, s), tpr_at_fpr(y, s, 0.01))
         )
     return results
+
+
+def cross_genre_katfish(recipe: Recipe, dev_texts: Sequence[str], dev_labels: np.ndarray) -> list[HeldOutScore]:
+    """Train on dev/ only (no KatFish text at all), test on every KatFish genre in full."""
+    score = recipe(dev_texts, dev_labels)
+    results: list[HeldOutScore] = []
+    for genre in KATFISH_GENRES:
+        rows = load_katfish(genre)
+        y = np.array([r["label"] for r in rows])
+        s = score([r["text"] for r in rows])
+        results.append(HeldOutScore(f"katfish-{genre}", "both", len(rows), auroc(y, s), tpr_at_fpr(y, s, 0.01)))
+    return results

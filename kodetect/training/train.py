@@ -59,17 +59,24 @@ def _group_report(examples: Sequence[Example], probabilities: np.ndarray, thresh
     return out
 
 
+LENGTH_BINS = ((10, 30), (30, 50), (50, 100), (100, 200), (200, 400), (400, None))
+
+
 def _length_curve(examples: Sequence[Example], probabilities: np.ndarray) -> list[dict[str, Any]]:
-    """AUROC and TPR at 1% FPR by amount of Hangul, the evidence for MIN_HANGUL."""
+    """AUROC and TPR at 1% FPR by amount of Hangul: the evidence for MIN_HANGUL.
+
+    The examples include texts shorter than MIN_HANGUL (never trained on), to show what a verdict
+    on them would be worth.
+    """
     hangul = np.array([script_profile(e.text).hangul for e in examples])
     labels = np.array([e.label for e in examples])
     rows = []
-    for lo, hi in ((MIN_HANGUL, 100), (100, 200), (200, 400), (400, 10**9)):
-        mask = (hangul >= lo) & (hangul < hi)
+    for lo, hi in LENGTH_BINS:
+        mask = (hangul >= lo) & (hangul < (hi or 10**9))
         if mask.sum() and len(set(labels[mask])) == 2:
             rows.append(
                 {
-                    "hangul_chars": f"{lo}-{hi if hi < 10**9 else ''}",
+                    "hangul_chars": f"{lo}-{hi or ''}",
                     "n": int(mask.sum()),
                     "auroc": _round(auroc(labels[mask], probabilities[mask])),
                     "tpr_at_1pct_fpr": _round(tpr_at_fpr(labels[mask], probabilities[mask], 0.01)),
@@ -117,9 +124,14 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
         f, _, a = featurize(texts, progress=False)
         return calibration.probability(raw_scores(heads, f, a))
 
+    # The same validation rows, but keeping texts below MIN_HANGUL, for the length curve.
+    _, length_set = build_sets(data_dir, LENGTH_BINS[0][0], seed)
+
     digest = hashlib.sha256()
     for array in (*(h.coef for h in heads.ngram_heads.values()), heads.fusion.coef, heads.fusion.mean):
         digest.update(np.ascontiguousarray(array).tobytes())
+    # Calibration and thresholds are part of what answers a request, so they are part of the version.
+    digest.update(repr((calibration, sorted((k, v.to_dict()) for k, v in thresholds.items()))).encode())
     version = f"{__version__}+{digest.hexdigest()[:10]}"
     card = {
         "description": "Fast mode: Korean stylometry + character and morpheme n-gram heads, logistic fusion, "
@@ -143,7 +155,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
             "fpr": {m: _round(fpr_at_threshold(y_val, val_p, t.ai)) for m, t in thresholds.items()},
             "tpr": {m: _round(float(np.mean(val_p[y_val == 1] >= t.ai))) for m, t in thresholds.items()},
             "by_group": _group_report(validation_set, val_p, thresholds),
-            "by_length": _length_curve(validation_set, val_p),
+            "by_length": _length_curve(length_set, score_texts([e.text for e in length_set])),
         },
         "katfish_seed42_holdout": _katfish_holdout(score_texts, thresholds),
     }
