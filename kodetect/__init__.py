@@ -1,12 +1,13 @@
 """kodetect: offline detection of AI-generated Korean text."""
 
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
-from kodetect.detector import MODES, THRESHOLD_MODES, Detector
+from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError, ModelError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_THRESHOLD_MODE",
     "Detection",
     "Detector",
     "Evidence",

@@ -132,7 +132,7 @@ def test_check_readable_view_is_plain_when_not_a_tty(fake, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "\x1b[" not in out
     assert "likely AI-generated" in out and "[  90%]" in out
-    assert "fake-model 9.9" in out and "balanced" in out
+    assert "fake-model 9.9" in out and "threshold mode low-fpr" in out  # the cautious default
     assert "removed 3 invisible" in out
 
 

@@ -116,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
 def test_run_eval_writes_report_and_json(tmp_path, files, monkeypatch, capsys, detector):
     monkeypatch.setattr(eval_cmd, "Detector", detector)
     report, result_json = tmp_path / "report.md", tmp_path / "result.json"
-    args = parse([*map(str, files), "--report", str(report), "--json", str(result_json)])
+    options = ["--report", str(report), "--json", str(result_json), "--threshold-mode", "balanced"]
+    args = parse([*map(str, files), *options])
     assert run(args) == 0
 
     out = capsys.readouterr().out

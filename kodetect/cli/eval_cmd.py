@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from kodetect.detection import Detection
-from kodetect.detector import MODES, THRESHOLD_MODES, Detector
+from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError
 from kodetect.eval.data import file_sha256, read_rows
 from kodetect.eval.evaluate import FPR_BUDGETS, EvalResult, GroupResult, evaluate, percent, render_markdown
@@ -40,8 +40,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold-mode",
         choices=THRESHOLD_MODES,
-        default="balanced",
-        help="threshold used for verdicts and the summary (default: balanced)",
+        default=DEFAULT_THRESHOLD_MODE,
+        help=f"threshold used for verdicts and the summary (default: {DEFAULT_THRESHOLD_MODE})",
     )
     parser.add_argument("--limit", type=_positive_int, metavar="N", help="use only the first N rows per file")
 

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from kodetect import __version__
 from kodetect.cli.batch import Record, open_records
 from kodetect.cli.render import render_detection, should_color
-from kodetect.detector import MODES, THRESHOLD_MODES, Detector
+from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError
 from kodetect.text.decode import decode_bytes, read_text_file
 
@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_detector_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, default=MODES[0], help=f"scoring mode (default: {MODES[0]})")
-    parser.add_argument("--threshold-mode", choices=THRESHOLD_MODES, default=THRESHOLD_MODES[0],
-                        help=f"decision thresholds (default: {THRESHOLD_MODES[0]})")
+    parser.add_argument("--threshold-mode", choices=THRESHOLD_MODES, default=DEFAULT_THRESHOLD_MODE,
+                        help=f"decision thresholds (default: {DEFAULT_THRESHOLD_MODE})")
 
 
 def _make_detector(mode: str, threshold_mode: str) -> Detector:

@@ -19,7 +19,7 @@ import numpy as np
 
 from kodetect import __version__
 from kodetect.calibration.platt import fit_platt
-from kodetect.calibration.thresholds import LOW_FPR_TARGET, choose_thresholds
+from kodetect.calibration.thresholds import LOW_FPR_TARGET, choose_thresholds, source_balanced_weights
 from kodetect.eval.data import file_sha256, load_katfish, load_katfish_splits
 from kodetect.eval.metrics import auroc, expected_calibration_error, fpr_at_threshold, tpr_at_fpr
 from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS
@@ -116,9 +116,10 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
     heads = fit_heads(features[:n_train], names, train_views, y_train)
 
     val_raw = raw_scores(heads, features[n_train:], val_views)
-    calibration = fit_platt(val_raw, y_val)
+    val_weights = source_balanced_weights(y_val, np.array([e.group for e in validation_set]))
+    calibration = fit_platt(val_raw, y_val, val_weights)
     val_p = calibration.probability(val_raw)
-    thresholds = choose_thresholds(y_val, val_p)
+    thresholds = choose_thresholds(y_val, val_p, val_weights)
 
     def score_texts(texts: list[str]) -> np.ndarray:
         f, _, a = featurize(texts, progress=False)
@@ -153,6 +154,10 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
             "expected_calibration_error": _round(expected_calibration_error(y_val, val_p)),
             "low_fpr_target": LOW_FPR_TARGET,
             "fpr": {m: _round(fpr_at_threshold(y_val, val_p, t.ai)) for m, t in thresholds.items()},
+            "fpr_source_weighted": {
+                m: _round(float(np.average(val_p[y_val == 0] >= t.ai, weights=val_weights[y_val == 0])))
+                for m, t in thresholds.items()
+            },
             "tpr": {m: _round(float(np.mean(val_p[y_val == 1] >= t.ai))) for m, t in thresholds.items()},
             "by_group": _group_report(validation_set, val_p, thresholds),
             "by_length": _length_curve(length_set, score_texts([e.text for e in length_set])),
