@@ -103,3 +103,13 @@ def test_read_text_file_refuses_huge_files(tmp_path, monkeypatch):
     path.write_bytes("가나다라마바사".encode())
     with pytest.raises(InputError, match="limit"):
         read_text_file(path)
+
+
+def test_utf32_with_bom_is_decoded_not_mistaken_for_utf16():
+    text = "한국어 텍스트입니다."
+    for encoding in ("utf-32", "utf-32-le", "utf-32-be"):
+        data = text.encode(encoding)
+        if encoding != "utf-32":
+            bom = codecs.BOM_UTF32_LE if encoding.endswith("le") else codecs.BOM_UTF32_BE
+            data = bom + data
+        assert decode_bytes(data) == text

@@ -207,3 +207,11 @@ def test_offset_map_points_back_into_the_original(pieces):
         assert piece
         if len(piece) == 1 and not (piece in ("\u0430", "\u3000") or 0xFF01 <= ord(piece) <= 0xFF5E):
             assert original[result.starts[i]] == char
+
+
+def test_hangul_filler_used_as_space_becomes_a_space():
+    clean = "오늘은 날씨가 좋다"
+    attacked = clean.replace(" ", "\u3164")
+    result = normalize(attacked)
+    assert result.text == clean
+    assert result.tampering["homoglyph"] == 2

@@ -14,6 +14,7 @@ from kodetect.errors import InputError
 # A file larger than this is refused before it is read, so a stray disk image cannot exhaust memory.
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Control bytes that never occur in text files (tab, newlines, form feed and ESC excluded).
 _BINARY_BYTES = frozenset(range(0, 32)) - {9, 10, 12, 13, 27}
@@ -31,7 +32,13 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode_bytes(data: bytes, source: str = "input") -> str:
-    """Decode UTF-8 (BOM optional), UTF-16 with a BOM, or CP949/EUC-KR; raise InputError otherwise."""
+    """Decode UTF-8 (BOM optional), UTF-16/32 with a BOM, or CP949/EUC-KR; raise InputError otherwise."""
+    # UTF-32's little-endian BOM begins with UTF-16's, so it must be checked first.
+    if data.startswith(_UTF32_BOMS):
+        try:
+            return data.decode("utf-32")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{source}: starts with a UTF-32 byte-order mark but is not valid UTF-32") from exc
     if data.startswith(_UTF16_BOMS):
         try:
             return data.decode("utf-16")

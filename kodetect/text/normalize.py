@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 # Characters that render as nothing. Removing them cannot change what a reader sees.
 INVISIBLE_CHARS = frozenset(
     "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"
-    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u115f\u1160\u3164\uffa0"
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u115f\u1160"
 )
 # Joiners and variation selectors are legitimate inside emoji sequences; only count them elsewhere.
 _EMOJI_GLUE = frozenset("\u200d\ufe0e\ufe0f")
@@ -76,6 +76,9 @@ HOMOGLYPHS: dict[str, str] = {
     "\u2024": ".", "\u201a": ",", "\u066b": ",", "\u3002": ".", "\uff61": ".", "\u2e34": ",",
     # A blank glyph drawn like a space (braille pattern blank), used to replace spaces
     "\u2800": " ",
+    # Hangul fillers render as blank space; deleting them would glue words together.
+    "\u3164": " ",
+    "\uffa0": " ",
 }
 _CYRILLIC_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 
