@@ -1,0 +1,1 @@
+"""Deep mode: language-model statistics as one more feature family (work in progress)."""
