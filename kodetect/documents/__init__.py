@@ -1,0 +1,16 @@
+"""Plain text out of the files teachers upload: .txt, .docx, .pdf, .hwpx and .hwp."""
+
+from kodetect.documents.errors import DocumentTooLarge, UnreadableDocument, UnsupportedFormat
+from kodetect.documents.extract import extract_text
+from kodetect.documents.model import DEFAULT_LIMITS, FORMATS, ExtractedDocument, ExtractionLimits
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FORMATS",
+    "DocumentTooLarge",
+    "ExtractedDocument",
+    "ExtractionLimits",
+    "UnreadableDocument",
+    "UnsupportedFormat",
+    "extract_text",
+]
