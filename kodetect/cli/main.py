@@ -34,6 +34,8 @@ RunCommand = Callable[[argparse.Namespace], int]
 EXTERNAL_COMMANDS = {
     "eval": "measure accuracy on a labelled data set",
     "train": "train a model artifact",
+    "serve": "run the HTTP API and web page",
+    "feedback": "export collected feedback",
 }
 
 
@@ -216,13 +218,11 @@ def _run_external(name: str, argv: list[str]) -> int:
 
 
 def _load_external(name: str) -> tuple[AddArguments, RunCommand]:
-    if name == "eval":
-        from kodetect.cli.eval_cmd import add_eval_arguments, run_eval
+    """The command's module `kodetect.cli.<name>_cmd`, with `add_<name>_arguments` and `run_<name>`."""
+    import importlib
 
-        return add_eval_arguments, run_eval
-    from kodetect.cli.train_cmd import add_train_arguments, run_train
-
-    return add_train_arguments, run_train
+    module = importlib.import_module(f"kodetect.cli.{name}_cmd")
+    return getattr(module, f"add_{name}_arguments"), getattr(module, f"run_{name}")
 
 
 def _read_stdin() -> str:

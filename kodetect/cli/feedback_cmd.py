@@ -1,0 +1,59 @@
+"""`kodetect feedback export`: the feedback people gave in the web page, as JSONL."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+from kodetect.errors import InputError
+from kodetect.serve.store import default_db_path, export_feedback
+
+
+def add_feedback_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = actions.add_parser("export", help="write every feedback row, joined with its detection, as JSONL")
+    export.add_argument("-o", "--output", default="-", metavar="FILE.jsonl", help="where to write (default: stdout)")
+    export.add_argument("--db", type=Path, default=None, metavar="PATH",
+                        help=f"feedback database (default $KODETECT_DB or {default_db_path()})")
+
+
+def run_feedback(args: argparse.Namespace) -> int:
+    db = args.db if args.db is not None else default_db_path()
+    try:
+        rows = export_feedback(db)
+    except FileNotFoundError as exc:
+        raise InputError(str(exc)) from exc
+    count = 0
+    with _open_output(args.output) as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    print(f"exported {count} feedback rows", file=sys.stderr)
+    return 0
+
+
+def _open_output(path: str):
+    if path == "-":
+        return contextlib.nullcontext(sys.stdout)
+    try:
+        return Path(path).open("w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from exc
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m kodetect.cli.feedback_cmd`, usable while `feedback` is not wired into `kodetect`."""
+    parser = argparse.ArgumentParser(prog="kodetect feedback", description="export the collected feedback")
+    add_feedback_arguments(parser)
+    try:
+        return run_feedback(parser.parse_args(argv))
+    except InputError as exc:
+        print(f"kodetect: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
