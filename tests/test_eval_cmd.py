@@ -243,3 +243,57 @@ def test_load_katfish_splits_and_features():
     assert len(splits["essay"]["42"]["test_qwen"]) == 218
     first = splits["essay"]["42"]["train"][0]
     assert len(features["essay"]["42"]["train"][first]) == 5
+
+
+# --- attacks (--attack, --seed) ---
+
+
+def test_parse_attacks():
+    assert eval_cmd.parse_attacks(None) == []
+    assert eval_cmd.parse_attacks(["nfd,comma-remove", "nfd"]) == ["nfd", "comma-remove"]
+    assert eval_cmd.parse_attacks(["all"]) == list(eval_cmd.ATTACKS)
+    with pytest.raises(InputError, match="unknown attack nope"):
+        eval_cmd.parse_attacks(["nfd,nope"])
+
+
+def test_attacked_texts_edit_human_and_ai_rows_alike(monkeypatch):
+    monkeypatch.setitem(eval_cmd.ATTACKS, "shout", lambda text, rng: text + "!" * rng.randint(1, 3))
+    rows = [r(0, "p=0.1 사람", 0, "human"), r(1, "p=0.9 기계", 1, "gen-a")]
+    first = eval_cmd.attacked_texts(rows, "shout", seed=5)
+    assert all(text.startswith(row["text"]) and text != row["text"] for text, row in zip(first, rows, strict=True))
+    assert eval_cmd.attacked_texts(rows, "shout", seed=5) == first
+
+
+def test_run_eval_with_attacks(tmp_path, files, monkeypatch, capsys):
+    monkeypatch.setattr(eval_cmd, "Detector", LazyDetector)
+    report, result_json = tmp_path / "report.md", tmp_path / "result.json"
+    options = ["--attack", "comma-remove,nfd", "--attack", "truncate-100", "--seed", "3"]
+    options += ["--threshold-mode", "balanced"]
+    assert run(parse([*map(str, files), *options, "--report", str(report), "--json", str(result_json)])) == 0
+
+    out = capsys.readouterr().out
+    assert "attacks (seed 3" in out
+    table = out[out.index("attacks (seed 3") :].splitlines()[1:]
+    # Attacks run in registry order whatever order they were asked in.
+    assert [line.split()[0] for line in table] == ["attack", "clean", "nfd", "comma-remove", "truncate-100"]
+    # These edits leave the fake detector's "p=…" prefix alone, so every score and rate is unchanged.
+    assert all(line.split()[2:] == ["77.78", "66.67", "33.33", "66.67", "0.00"] for line in table[1:])
+
+    text = report.read_text(encoding="utf-8")
+    assert "## Attacks" in text and "human and AI alike" in text
+    assert "| nfd | 6 | 77.78 | 66.67 | 33.33 | 66.67 | 0.00 |" in text
+    assert "--attack nfd,comma-remove,truncate-100 --seed 3" in text
+
+    data = json.loads(result_json.read_text(encoding="utf-8"))
+    assert data["attack_seed"] == 3
+    assert [line["attack"] for line in data["attacks"]["summary"]] == ["clean", "nfd", "comma-remove", "truncate-100"]
+    assert data["attacks"]["summary"][1]["auroc_drop"] == pytest.approx(0.0)
+    assert data["attacks"]["results"]["nfd"]["overall"]["auroc"] == pytest.approx(7 / 9)
+
+
+def test_run_eval_without_attacks_has_no_attack_table(tmp_path, files, monkeypatch, capsys):
+    monkeypatch.setattr(eval_cmd, "Detector", LazyDetector)
+    result_json = tmp_path / "r.json"
+    assert run(parse([*map(str, files), "--json", str(result_json)])) == 0
+    assert "attacks" not in capsys.readouterr().out
+    assert "attacks" not in json.loads(result_json.read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import shlex
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from tqdm import tqdm
 from kodetect.detection import Detection
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError
+from kodetect.eval.attacks import ATTACKS, DESCRIPTIONS, attack_rng
 from kodetect.eval.data import file_sha256, read_rows
 from kodetect.eval.evaluate import FPR_BUDGETS, EvalResult, GroupResult, evaluate, percent, render_markdown
 
@@ -44,6 +46,25 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"threshold used for verdicts and the summary (default: {DEFAULT_THRESHOLD_MODE})",
     )
     parser.add_argument("--limit", type=_positive_int, metavar="N", help="use only the first N rows per file")
+    parser.add_argument(
+        "--attack",
+        action="append",
+        metavar="NAME",
+        help="also evaluate the rows after this edit (repeatable or comma-separated; 'all' for every one): "
+        + ", ".join(ATTACKS),
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for the attacks' random choices (default: 0)")
+
+
+def parse_attacks(values: Sequence[str] | None) -> list[str]:
+    """Attack names from repeated / comma-separated --attack values, in registry order, without repeats."""
+    names = {name.strip() for value in values or () for name in value.split(",") if name.strip()}
+    if "all" in names:
+        return list(ATTACKS)
+    unknown = sorted(names - set(ATTACKS))
+    if unknown:
+        raise InputError(f"unknown attack {', '.join(unknown)}; choose from all, {', '.join(ATTACKS)}")
+    return [name for name in ATTACKS if name in names]
 
 
 def load_rows(paths: Sequence[Path], limit: int | None = None) -> list[dict]:
@@ -90,6 +111,8 @@ def _command_line(args: argparse.Namespace) -> str:
     for flag, value in (("--limit", args.limit), ("--report", args.report), ("--json", args.json)):
         if value is not None:
             parts += [flag, str(value)]
+    if getattr(args, "attack", None):
+        parts += ["--attack", ",".join(parse_attacks(args.attack)), "--seed", str(args.seed)]
     return shlex.join(parts)
 
 
@@ -128,22 +151,98 @@ def _write(path: Path, content: str) -> None:
         raise KodetectError(f"{path}: cannot write ({exc.strerror or exc})") from exc
 
 
-def run_eval(args: argparse.Namespace) -> int:
-    """Score the files, print a summary, and write the requested report files. Returns the exit code."""
-    rows = load_rows(args.data, args.limit)
-    detector = Detector(mode=args.mode, threshold_mode=args.threshold_mode)
-    outcomes = score_texts(detector, [row["text"] for row in rows])
+def _score_rows(detector: Detector, rows: Sequence[dict], texts: Sequence[str]):
+    """Evaluate the detector on `texts` (row i's text, possibly edited) against the rows' labels.
+
+    Returns the result and the (row, error) pairs the detector rejected."""
+    outcomes = score_texts(detector, texts)
     scored = [(row, d) for row, d in zip(rows, outcomes, strict=True) if isinstance(d, Detection)]
     rejected = [(row, e) for row, e in zip(rows, outcomes, strict=True) if isinstance(e, InputError)]
     if not scored:
         raise InputError(f"the detector rejected every row (first: {rejected[0][1]})")
-
     result = evaluate(
         [row for row, _ in scored],
         [d.ai_probability for _, d in scored],
         [d.verdict for _, d in scored],
         detector.model_card["thresholds"],
     )
+    return result, scored, rejected
+
+
+def attacked_texts(rows: Sequence[dict], attack: str, seed: int) -> list[str]:
+    """Every row's text after `attack`, human rows included: people edit their own writing too (spacing,
+    commas, endings, pasting from a word processor), so an edit applied to AI text only would measure
+    how the detector tells edited from unedited text rather than AI from human."""
+    return [
+        ATTACKS[attack](row["text"], attack_rng(seed, attack, row.get("id", index))) for index, row in enumerate(rows)
+    ]
+
+
+def _attack_line(name: str, result: EvalResult, clean: EvalResult, threshold_mode: str) -> dict:
+    g = result.overall
+    drop = clean.overall.auroc - g.auroc
+    return {
+        "attack": name,
+        "rows_rated": g.n_human + g.n_ai - g.abstained_human - g.abstained_ai,
+        "auroc": g.auroc,
+        "tpr_at_1pct_fpr": g.tpr_at_fpr[FPR_BUDGETS[0]],
+        "fpr": g.at_threshold[threshold_mode].fpr,
+        "tpr": g.at_threshold[threshold_mode].tpr,
+        "auroc_drop": drop,
+    }
+
+
+def format_attack_table(lines: Sequence[dict], threshold_mode: str, markdown: bool = False) -> str:
+    """One row per attack: AUROC, TPR at 1% FPR, FPR/TPR at the threshold mode, AUROC drop vs clean."""
+    header = ["attack", "rated", "AUROC", "TPR@1%FPR", f"FPR {threshold_mode}", f"TPR {threshold_mode}", "AUROC drop"]
+    rows = [
+        [
+            line["attack"],
+            str(line["rows_rated"]),
+            percent(line["auroc"]),
+            percent(line["tpr_at_1pct_fpr"]),
+            percent(line["fpr"]),
+            percent(line["tpr"]),
+            percent(line["auroc_drop"]),
+        ]
+        for line in lines
+    ]
+    if markdown:
+        return "\n".join(["| " + " | ".join(r) + " |" for r in [header, ["---"] * len(header), *rows]])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        " ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True)))
+        for r in [header, *rows]
+    )
+
+
+def _attack_report(lines: Sequence[dict], threshold_mode: str, seed: int) -> str:
+    return "\n".join(
+        [
+            "## Attacks",
+            "",
+            f"Each attack is applied to every row, human and AI alike (seed {seed}): people edit their own "
+            "writing too, so editing only the AI rows would measure edited-vs-unedited instead of AI-vs-human. "
+            f"Rates in percent at threshold mode {threshold_mode}; AUROC drop is clean AUROC minus attacked "
+            "AUROC, ×100; rated counts the rows given a probability (the others abstained). "
+            "The model and its thresholds are those of the clean evaluation above.",
+            "",
+            format_attack_table(lines, threshold_mode, markdown=True),
+            "",
+            *(f"- `{line['attack']}`: {DESCRIPTIONS[line['attack']]}" for line in lines if line["attack"] in ATTACKS),
+            "",
+        ]
+    )
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Score the files, print a summary, and write the requested report files. Returns the exit code."""
+    attacks = parse_attacks(getattr(args, "attack", None))
+    seed = getattr(args, "seed", 0)
+    rows = load_rows(args.data, args.limit)
+    detector = Detector(mode=args.mode, threshold_mode=args.threshold_mode)
+    result, scored, rejected = _score_rows(detector, rows, [row["text"] for row in rows])
+
     model = detector.model_info
     notes = [f"Rows scored: {len(scored)}"]
     if args.limit is not None:
@@ -157,10 +256,22 @@ def run_eval(args: argparse.Namespace) -> int:
     print("\n".join(notes))
     print(format_summary(result, args.threshold_mode))
 
+    attack_lines = [_attack_line("clean", result, result, args.threshold_mode)] if attacks else []
+    attack_results = {}
+    for name in attacks:
+        attack_results[name], _, _ = _score_rows(detector, rows, attacked_texts(rows, name, seed))
+        attack_lines.append(_attack_line(name, attack_results[name], result, args.threshold_mode))
+    if attacks:
+        print(f"\nattacks (seed {seed}, applied to human and AI rows alike; rates in %, AUROC drop vs clean):")
+        print(format_attack_table(attack_lines, args.threshold_mode))
+
     data_files = [(str(path), file_sha256(path)) for path in args.data]
     command = _command_line(args)
     if args.report is not None:
-        _write(args.report, render_markdown(result, REPORT_TITLE, command, model, data_files, notes=notes))
+        report = render_markdown(result, REPORT_TITLE, command, model, data_files, notes=notes)
+        if attacks:
+            report += "\n" + _attack_report(attack_lines, args.threshold_mode, seed)
+        _write(args.report, report)
     if args.json is not None:
         payload = {
             "command": command,
@@ -172,5 +283,14 @@ def run_eval(args: argparse.Namespace) -> int:
             "rejected": [{"id": row.get("id"), "error": str(err)} for row, err in rejected],
             "result": result.to_dict(),
         }
+        if attacks:
+            payload["attack_seed"] = seed
+            payload["attacks"] = {
+                "summary": [
+                    {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in line.items()}
+                    for line in attack_lines
+                ],
+                "results": {name: r.to_dict() for name, r in attack_results.items()},
+            }
         _write(args.json, json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     return 0
