@@ -36,6 +36,7 @@ EXTERNAL_COMMANDS = {
     "train": "train a model artifact",
     "serve": "run the HTTP API and web page",
     "feedback": "export collected feedback",
+    "recalibrate": "refit calibration and thresholds from feedback",
 }
 
 

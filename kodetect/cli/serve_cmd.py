@@ -41,6 +41,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store-text", action="store_true",
                         help="keep the checked texts in the database (default: only their SHA-256)")
     parser.add_argument("--max-file-mb", type=_positive_float, default=10.0, help="largest upload in MiB (default 10)")
+    parser.add_argument("--model", type=Path, default=None, metavar="PATH",
+                        help="model artifact without extension, e.g. one written by `kodetect recalibrate`")
     parser.add_argument("--workers", type=_positive_int, default=1, help="threads scoring at once (default 1)")
     parser.add_argument("--queue-size", type=_positive_int, default=8,
                         help="scoring jobs running or waiting before requests get 503 (default 8)")
@@ -60,6 +62,7 @@ def run_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         db_path=args.db if args.db is not None else default_db_path(),
         store_text=args.store_text,
+        model_path=args.model,
     )
     # One uvicorn worker: the model is loaded once, here, and shared by every request.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, workers=1)
