@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from kodetect.cli.arguments import positive_int
 from kodetect.detection import Detection
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError
@@ -24,13 +25,6 @@ from kodetect.eval.evaluate import FPR_BUDGETS, EvalResult, GroupResult, evaluat
 REPORT_TITLE = "kodetect evaluation"
 # How many rejected rows are named in the summary and report; the JSON lists them all.
 _ERRORS_NAMED = 5
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +39,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_THRESHOLD_MODE,
         help=f"threshold used for verdicts and the summary (default: {DEFAULT_THRESHOLD_MODE})",
     )
-    parser.add_argument("--limit", type=_positive_int, metavar="N", help="use only the first N rows per file")
+    parser.add_argument("--limit", type=positive_int, metavar="N", help="use only the first N rows per file")
     parser.add_argument(
         "--attack",
         action="append",

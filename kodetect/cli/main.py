@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kodetect import __version__
+from kodetect.cli.arguments import positive_int
 from kodetect.cli.batch import Record, open_records
 from kodetect.cli.render import render_detection, should_color
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
@@ -84,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--text-field", default="text", help="field/column holding the text (default: text)")
     batch.add_argument("--id-field", default="id",
                        help="field/column holding the id (default: id; the 0-based row number when missing)")
-    batch.add_argument("--workers", type=_positive_int, default=1,
+    batch.add_argument("--workers", type=positive_int, default=1,
                        help="processes scoring in parallel, each with its own model (~350 MB each; default 1)")
     _add_detector_options(batch)
     batch.set_defaults(handler=_cmd_batch, subparser=batch)
@@ -126,16 +127,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
     sys.stdout.write(output)
     sys.stdout.flush()
     return 0
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
-    return number
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:

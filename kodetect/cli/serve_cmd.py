@@ -5,34 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kodetect.cli.arguments import positive_float, positive_int
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES
 from kodetect.serve.store import default_db_path
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
-    return number
-
-
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = 0.0
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
-    return number
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for the network)")
-    parser.add_argument("--port", type=_positive_int, default=8000, help="port (default 8000)")
+    parser.add_argument("--port", type=positive_int, default=8000, help="port (default 8000)")
     parser.add_argument("--mode", choices=MODES, default=MODES[0], help=f"default scoring mode (default {MODES[0]})")
     parser.add_argument("--threshold-mode", choices=THRESHOLD_MODES, default=DEFAULT_THRESHOLD_MODE,
                         help=f"default decision thresholds (default {DEFAULT_THRESHOLD_MODE})")
@@ -40,11 +21,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"feedback database (default $KODETECT_DB or {default_db_path()})")
     parser.add_argument("--store-text", action="store_true",
                         help="keep the checked texts in the database (default: only their SHA-256)")
-    parser.add_argument("--max-file-mb", type=_positive_float, default=10.0, help="largest upload in MiB (default 10)")
+    parser.add_argument("--max-file-mb", type=positive_float, default=10.0, help="largest upload in MiB (default 10)")
     parser.add_argument("--model", type=Path, default=None, metavar="PATH",
                         help="model artifact without extension, e.g. one written by `kodetect recalibrate`")
-    parser.add_argument("--workers", type=_positive_int, default=1, help="threads scoring at once (default 1)")
-    parser.add_argument("--queue-size", type=_positive_int, default=8,
+    parser.add_argument("--workers", type=positive_int, default=1, help="threads scoring at once (default 1)")
+    parser.add_argument("--queue-size", type=positive_int, default=8,
                         help="scoring jobs running or waiting before requests get 503 (default 8)")
 
 
