@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
 
+from kodetect.cli.output import open_output
 from kodetect.errors import InputError
 from kodetect.serve.store import default_db_path, export_feedback
 
@@ -27,21 +27,12 @@ def run_feedback(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         raise InputError(str(exc)) from exc
     count = 0
-    with _open_output(args.output) as out:
+    with open_output(args.output) as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     print(f"exported {count} feedback rows", file=sys.stderr)
     return 0
-
-
-def _open_output(path: str):
-    if path == "-":
-        return contextlib.nullcontext(sys.stdout)
-    try:
-        return Path(path).open("w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from exc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,18 +7,16 @@ Errors the user can fix are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from kodetect import __version__
 from kodetect.cli.arguments import positive_int
 from kodetect.cli.batch import Record, open_records
+from kodetect.cli.output import open_output
 from kodetect.cli.render import render_detection, should_color
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError
@@ -141,7 +139,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     scored = failed = 0
-    with _open_output(args.output) as out:
+    with open_output(args.output) as out:
         # disable=None: a bar on an interactive stderr only, so logs and CI output stay clean.
         for row in tqdm(rows, total=source.total, unit="text", file=sys.stderr, disable=None):
             if "error" in row:
@@ -186,16 +184,6 @@ def _score_record(detector: Detector, record: Record) -> dict[str, Any]:
         return {"id": record.id, **detector.detect(record.text).to_dict()}
     except InputError as exc:
         return {"id": record.id, "error": _one_line(str(exc))}
-
-
-def _open_output(path: str) -> AbstractContextManager[TextIO]:
-    if path == "-":
-        # Leaving the block must not close the real stdout.
-        return contextlib.nullcontext(sys.stdout)
-    try:
-        return Path(path).open("w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from exc
 
 
 def _run_external(name: str, argv: list[str]) -> int:
