@@ -398,3 +398,21 @@ def test_end_to_end_with_real_detector():
     assert data["verdict"] in VERDICTS
     assert data["ai_probability"] is None or 0.0 <= data["ai_probability"] <= 1.0
     assert data["sentences"], "a real text should yield sentence scores"
+
+
+def test_batch_resume_scores_only_missing_ids_and_repairs_a_cut_line(fake, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": KOREAN}, ensure_ascii=False) + "\n" for i in range(6)),
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert run(["batch", str(src), "-o", str(out)]) == 0
+    full = read_jsonl(out)
+    # An interrupted run: three finished rows, then half of the fourth.
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    out.write_text("".join(lines[:3]) + lines[3][:20], encoding="utf-8")
+    capsys.readouterr()
+    assert run(["batch", str(src), "-o", str(out), "--resume"]) == 0
+    assert "resumed: 3 already done" in capsys.readouterr().err
+    rows = read_jsonl(out)
+    assert sorted(r["id"] for r in rows) == list(range(6))
+    assert sorted(rows, key=lambda r: r["id"]) == full

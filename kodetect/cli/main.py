@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from kodetect import __version__
@@ -85,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="field/column holding the id (default: id; the 0-based row number when missing)")
     batch.add_argument("--workers", type=positive_int, default=1,
                        help="processes scoring in parallel, each with its own model (~350 MB each; default 1)")
+    batch.add_argument("--resume", action="store_true",
+                       help="keep OUTPUT's finished rows and score only the ids not in it yet")
     _add_detector_options(batch)
     batch.set_defaults(handler=_cmd_batch, subparser=batch)
 
@@ -130,25 +133,55 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_batch(args: argparse.Namespace) -> int:
     # Checked before the model loads and before OUTPUT is created, so a typo costs nothing.
     source = open_records(args.input, text_field=args.text_field, id_field=args.id_field)
+    records, total = source.records, source.total
+    done: set[str] = set()
+    if args.resume and args.output != "-":
+        done = finished_ids(Path(args.output))
+        records = (r for r in records if _id_key(r.id) not in done)
+        total = None if total is None else max(total - len(done), 0)
     if args.workers == 1:
         detector = _make_detector(args.mode, args.threshold_mode)
-        rows: Iterator[dict[str, Any]] = (_score_record(detector, record) for record in source.records)
+        rows: Iterator[dict[str, Any]] = (_score_record(detector, record) for record in records)
     else:
-        rows = _score_in_pool(source.records, args.workers, args.mode, args.threshold_mode)
+        rows = _score_in_pool(records, args.workers, args.mode, args.threshold_mode)
 
     from tqdm import tqdm
 
     scored = failed = 0
-    with open_output(args.output) as out:
+    with open_output(args.output, append=bool(done)) as out:
         # disable=None: a bar on an interactive stderr only, so logs and CI output stay clean.
-        for row in tqdm(rows, total=source.total, unit="text", file=sys.stderr, disable=None):
+        for row in tqdm(rows, total=total, unit="text", file=sys.stderr, disable=None):
             if "error" in row:
                 failed += 1
             else:
                 scored += 1
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"scored {scored}, failed {failed}", file=sys.stderr)
+    resumed = f" (resumed: {len(done)} already done)" if done else ""
+    print(f"scored {scored}, failed {failed}{resumed}", file=sys.stderr)
     return 0
+
+
+def _id_key(row_id: Any) -> str:
+    # JSON form, so the id 7 from a CSV row number and "7" from a JSONL field stay distinct.
+    return json.dumps(row_id, ensure_ascii=False)
+
+
+def finished_ids(path: Path) -> set[str]:
+    """Ids already written to a batch output; a last line cut short by an interruption is dropped."""
+    if not path.exists():
+        return set()
+    data = path.read_bytes()
+    complete = data[: data.rfind(b"\n") + 1]
+    if len(complete) != len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(len(complete))
+    done = set()
+    for line in complete.decode("utf-8", errors="replace").splitlines():
+        try:
+            done.add(_id_key(json.loads(line)["id"]))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+    return done
 
 
 # Records handed to the pool at a time: keeps memory bounded however large the input is.
