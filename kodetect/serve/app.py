@@ -71,8 +71,9 @@ def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> str
     return value
 
 
-class DetectRequest(BaseModel):
-    text: str = Field(description="The Korean text to check (plain text).")
+class ScoringOptions(BaseModel):
+    """Options every scoring request shares; each falls back to the server's setting."""
+
     mode: str | None = Field(None, description=f"Scoring mode: {', '.join(MODES)}. Default: the server's.")
     threshold_mode: str | None = Field(
         None,
@@ -91,20 +92,12 @@ class DetectRequest(BaseModel):
         return _check_choice("threshold_mode", value, THRESHOLD_MODES)
 
 
-class BatchRequest(BaseModel):
+class DetectRequest(ScoringOptions):
+    text: str = Field(description="The Korean text to check (plain text).")
+
+
+class BatchRequest(ScoringOptions):
     texts: list[str] = Field(description="Texts to check, in order; at most the server's max_batch_texts.")
-    mode: str | None = Field(None, description="Scoring mode for every text.")
-    threshold_mode: str | None = Field(None, description="Decision thresholds for every text.")
-
-    @field_validator("mode")
-    @classmethod
-    def _mode(cls, value: str | None) -> str | None:
-        return _check_choice("mode", value, MODES)
-
-    @field_validator("threshold_mode")
-    @classmethod
-    def _threshold_mode(cls, value: str | None) -> str | None:
-        return _check_choice("threshold_mode", value, THRESHOLD_MODES)
 
 
 class FeedbackRequest(BaseModel):
