@@ -321,7 +321,7 @@ def test_batch_folder(fake, tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("name", "needle"),
-    [("missing.jsonl", "no such file"), ("in.xlsx", "unsupported input"), ("empty_dir", "no .txt files")],
+    [("missing.jsonl", "no such file"), ("in.xlsx", "unsupported input"), ("empty_dir", "no .txt, .docx")],
 )
 def test_batch_unusable_input_exits_2(fake, tmp_path, capsys, name, needle):
     path = tmp_path / name
@@ -416,3 +416,21 @@ def test_batch_resume_scores_only_missing_ids_and_repairs_a_cut_line(fake, tmp_p
     rows = read_jsonl(out)
     assert sorted(r["id"] for r in rows) == list(range(6))
     assert sorted(rows, key=lambda r: r["id"]) == full
+
+
+def test_batch_folder_reads_documents(fake, tmp_path):
+    import docx
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    document = docx.Document()
+    document.add_paragraph(KOREAN)
+    document.save(folder / "report.docx")
+    (folder / "broken.hwpx").write_bytes(b"PK\x03\x04 not really a zip")
+    (folder / "plain.txt").write_text(KOREAN, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert run(["batch", str(folder), "-o", str(out)]) == 0
+    rows = {r["id"]: r for r in read_jsonl(out)}
+    assert set(rows) == {"report.docx", "broken.hwpx", "plain.txt"}
+    assert rows["report.docx"]["sentences"][0]["text"] == KOREAN
+    assert "broken.hwpx" in rows["broken.hwpx"]["error"]

@@ -1,4 +1,4 @@
-"""Input readers for `kodetect batch`: JSONL, CSV, or a folder of .txt files, one record at a time.
+"""Input readers for `kodetect batch`: JSONL, CSV, or a folder of documents, one record at a time.
 
 `open_records` checks that the input as a whole is usable and raises `InputError` if not; problems
 with single rows come back as records carrying an error, so one bad row never stops a batch.
@@ -47,7 +47,7 @@ def open_records(path: str | Path, text_field: str = "text", id_field: str = "id
     if path.is_dir():
         files = _text_files(path)
         if not files:
-            raise InputError(f"{path}: folder contains no .txt files")
+            raise InputError(f"{path}: folder contains no .txt, .docx, .pdf, .hwp or .hwpx files")
         return RecordSource(_folder_records(path, files), total=len(files))
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
@@ -57,24 +57,39 @@ def open_records(path: str | Path, text_field: str = "text", id_field: str = "id
         encoding = _sniff_encoding(path)
         _check_csv_header(path, encoding, text_field)
         return RecordSource(_csv_records(path, encoding, text_field, id_field), total=None)
-    raise InputError(f"{path}: unsupported input; expected a .jsonl or .csv file, or a folder of .txt files")
+    raise InputError(f"{path}: unsupported input; expected a .jsonl or .csv file, or a folder of documents")
+
+
+DOCUMENT_SUFFIXES = (".txt", ".docx", ".pdf", ".hwp", ".hwpx")
 
 
 def _text_files(folder: Path) -> list[Path]:
     # Hidden folders (.git, .ipynb_checkpoints) hold copies and metadata, not inputs.
     return sorted(
-        p for p in folder.rglob("*.txt")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        p for p in folder.rglob("*")
+        if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
 
 
 def _folder_records(folder: Path, files: list[Path]) -> Iterator[Record]:
+    from kodetect.documents import DEFAULT_LIMITS, extract_text
+
     for file in files:
         record_id = file.relative_to(folder).as_posix()
         try:
-            yield Record(record_id, read_text_file(file))
+            if file.suffix.lower() == ".txt":
+                yield Record(record_id, read_text_file(file))
+                continue
+            size = file.stat().st_size
+            if size > DEFAULT_LIMITS.max_input_bytes:
+                raise InputError(f"{file}: {size / 2**20:.1f} MiB; documents are limited to "
+                                 f"{DEFAULT_LIMITS.max_input_bytes // 2**20} MiB")
+            yield Record(record_id, extract_text(file.read_bytes(), file.name).text)
         except InputError as exc:
             yield Record(record_id, None, str(exc))
+        except OSError as exc:
+            yield Record(record_id, None, f"{file}: cannot read ({exc.strerror})")
 
 
 def _check_jsonl(path: Path) -> None:
