@@ -11,7 +11,6 @@ from kodetect.eval.metrics import (
     threshold_at_fpr,
     tpr_at_fpr,
     tpr_at_threshold,
-    youden_threshold,
 )
 
 # Humans [.1, .2, .3, .9], AI [.9, .8, .5, .05]: one AI text ties the top human score.
@@ -131,25 +130,6 @@ class TestAtThreshold:
     def test_missing_class_is_nan(self):
         assert math.isnan(fpr_at_threshold([1, 1], [0.2, 0.9], 0.5))
         assert math.isnan(tpr_at_threshold([0, 0], [0.2, 0.9], 0.5))
-
-
-class TestYouden:
-    def test_perfect_separation(self):
-        assert youden_threshold([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]) == 0.8
-
-    def test_tie_in_j_takes_the_higher_threshold(self):
-        # t=.35: TPR 1, FPR .5; t=.8: TPR .5, FPR 0. Both J = .5.
-        assert youden_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.8
-
-    def test_thirds_compare_exactly(self):
-        # J = 2/3 - 1/3 at t=.5 and 1 - 2/3 at t=.2: equal in exact arithmetic.
-        y = [0, 0, 0, 1, 1, 1]
-        s = [0.1, 0.3, 0.6, 0.2, 0.5, 0.7]
-        assert youden_threshold(y, s) == 0.7  # J = 1/3 - 0 as well; all three tie
-
-    def test_one_class_raises(self):
-        with pytest.raises(ValueError):
-            youden_threshold([1, 1], [0.1, 0.2])
 
 
 class TestCalibration:

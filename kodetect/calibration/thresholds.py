@@ -68,9 +68,10 @@ def choose_thresholds(
     candidates = np.unique(np.concatenate([p, [np.nextafter(p.max(), np.inf)]]))
     fpr = _weighted_rate_at_or_above(p[human], w[human], candidates)
     tpr = _weighted_rate_at_or_above(p[ai], w[ai], candidates)
-    # Ties in J go to the higher cut: fewer people accused for the same balance.
+    # Ties in J go to the higher cut: fewer people accused for the same balance. Rates are float sums,
+    # so equal J values (e.g. 2/3 - 1/3 and 1 - 2/3) can differ in the last bits: compare with a tolerance.
     j = tpr - fpr
-    balanced = float(candidates[np.flatnonzero(j == j.max())[-1]])
+    balanced = float(candidates[np.flatnonzero(np.isclose(j, j.max(), rtol=0.0, atol=1e-12))[-1]])
     low_fpr = float(candidates[np.argmax(fpr <= LOW_FPR_TARGET)])
     # The human cut: the highest candidate below which at most 2% (weighted) of AI texts fall.
     missed = 1.0 - tpr

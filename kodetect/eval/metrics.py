@@ -103,26 +103,6 @@ def tpr_at_fpr(y: ArrayLike, s: ArrayLike, max_fpr: float) -> float:
     return float(np.mean(scores[labels == 1] >= t))
 
 
-def youden_threshold(y: ArrayLike, s: ArrayLike) -> float:
-    """The observed score t that maximises Youden's J = TPR(t) - FPR(t).
-
-    Among thresholds with equal J the highest is returned: it flags fewer human texts, and a false
-    accusation costs more than a miss. Raises ValueError when either class is missing.
-    """
-    labels, scores = _labels_scores(y, s)
-    if len(np.unique(labels)) < 2:
-        raise ValueError("youden_threshold needs both human and AI texts")
-    candidates = np.unique(scores)
-    human, ai = scores[labels == 0], scores[labels == 1]
-    # searchsorted counts the scores below each candidate: the texts that threshold calls human.
-    tp = len(ai) - np.searchsorted(np.sort(ai), candidates, side="left")
-    fp = len(human) - np.searchsorted(np.sort(human), candidates, side="left")
-    # J scaled by n_ai * n_human stays an integer, so equal J values compare equal exactly.
-    j = tp * len(human) - fp * len(ai)
-    best = np.flatnonzero(j == j.max())[-1]
-    return float(candidates[best])
-
-
 @dataclass(frozen=True)
 class ReliabilityBin:
     """One probability bin: its range, how many texts fell in it, and predicted vs observed AI share."""
