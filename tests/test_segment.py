@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from kodetect.text.normalize import normalize
-from kodetect.text.segment import Analysis, analyze, analyze_many
+from kodetect.text.segment import Analysis, analyze
 
 REPO = Path(__file__).resolve().parents[1]
 PROSE = "첫 번째 문장입니다. 두 번째 문장은 조금 더 깁니다! 세 번째 문장일까요? 마지막 문장입니다."
@@ -77,20 +77,6 @@ def test_empty_text_gives_no_sentences(text):
     analysis = analyze(text)
     assert analysis.sentences == ()
     assert analysis.tokens == []
-
-
-def test_window_keeps_full_text_offsets():
-    analysis = analyze(PROSE)
-    window = analysis.window(1, 2)
-    assert window.text == analysis.text
-    assert summary(window) == summary(analysis)[1:3]
-    check_offsets(window)
-
-
-def test_analyze_many_is_analyze_per_text():
-    texts = [PROSE, POEM]
-    many = list(analyze_many(iter(texts)))
-    assert [summary(a) for a in many] == [summary(analyze(t)) for t in texts]
 
 
 def test_sentences_of_normalised_example_map_back_to_the_original():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -47,10 +47,6 @@ class Analysis:
     @cached_property
     def tokens(self) -> list[Morpheme]:
         return [t for s in self.sentences for t in s.tokens]
-
-    def window(self, first: int, last: int) -> Analysis:
-        """The sub-analysis of sentences first..last inclusive (offsets stay those of the full text)."""
-        return Analysis(self.text, self.sentences[first : last + 1])
 
 
 _lock = threading.Lock()
@@ -102,8 +98,3 @@ def analyze(text: str) -> Analysis:
     with _lock:  # a Kiwi instance is not safe to share between threads
         kiwi_sentences = kiwi.split_into_sents(text, return_tokens=True)
     return Analysis(text, _sentences_from_kiwi(text, kiwi_sentences))
-
-
-def analyze_many(texts: Iterable[str]) -> Iterator[Analysis]:
-    for text in texts:
-        yield analyze(text)
