@@ -4,6 +4,9 @@ One pass: normalise (undo tampering, keep an offset map) → segment and tag wit
 fusion classifier → calibrated probability → verdict under a named threshold mode. Sentence scores
 come from the same model applied to each sentence with its neighbours, because one sentence alone
 carries too little signal.
+
+Deep mode adds one language-model pass over the normalised text; its per-token statistics are
+aggregated over the whole text and over each sentence window into the `lm_*` features.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import numpy as np
 
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
 from kodetect.errors import InputError, ModelError
+from kodetect.features.language_model import LM_FEATURE_DESCRIPTIONS, LM_FEATURES, lm_features_by_span
 from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, SentenceStats, analysis_stats, features_from_stats
 from kodetect.features.vector import Prepared, ngram_views, prepare
 from kodetect.scoring.model import FastModel, head_feature
 from kodetect.text.language import script_profile
-from kodetect.text.segment import Analysis, Sentence
+from kodetect.text.segment import Sentence
 
-MODES = ("fast",)
+MODES = ("fast", "deep")
 THRESHOLD_MODES = ("balanced", "low-fpr")
 # A wrong "ai" verdict can cost a person a grade or a job; a missed AI text costs less. Student
 # essays, poems and abstracts were called AI at 11-22% under `balanced` in validation, at 0-4% under
@@ -36,7 +40,7 @@ EVIDENCE_ITEMS = 8
 # Contributions smaller than this (in log-odds) are reported as neutral.
 NEUTRAL_CONTRIBUTION = 0.05
 
-PACKAGED_MODELS = {"fast": Path(__file__).parent / "artifacts" / "fast"}
+PACKAGED_MODELS = {mode: Path(__file__).parent / "artifacts" / mode for mode in MODES}
 
 _TAMPERING_DESCRIPTIONS = {
     "invisible_characters": "invisible characters (zero-width spaces, joiners, direction marks) were removed",
@@ -58,17 +62,28 @@ _HEAD_DESCRIPTIONS = {
 def _model_path(mode: str, model_path: str | Path | None) -> Path:
     if model_path is not None:
         return Path(model_path)
-    override = os.environ.get("KODETECT_MODEL")
+    override = os.environ.get(f"KODETECT_{mode.upper()}_MODEL") or (os.environ.get("KODETECT_MODEL")
+                                                                   if mode == "fast" else None)
     return Path(override) if override else PACKAGED_MODELS[mode]
+
+
+def _threads(threads: int | None) -> int | None:
+    if threads is not None:
+        return threads
+    value = os.environ.get("KODETECT_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 class Detector:
     """Detects AI-generated Korean text.
 
-    mode: "fast" (stylometry + character n-grams, CPU, no language model).
+    mode: "fast" (stylometry + character and morpheme n-grams, no language model) or "deep" (the
+        same plus zero-shot statistics from an offline language model, Gemma 3 270M; needs
+        `pip install 'kodetect[deep]'`, about 1.2 GB of memory and a second or two per page on CPU).
     threshold_mode: "low-fpr" (default; at most 1% of held-out human texts called AI) or "balanced".
     model_path: an artifact written by `kodetect train` (without extension); defaults to the packaged one.
     max_chars: longer inputs are refused with an `InputError` instead of silently truncated.
+    threads: CPU threads for the language model (deep mode; default $KODETECT_THREADS or all cores).
     """
 
     def __init__(
@@ -77,6 +92,7 @@ class Detector:
         threshold_mode: str = DEFAULT_THRESHOLD_MODE,
         model_path: str | Path | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
+        threads: int | None = None,
     ) -> None:
         if mode not in MODES:
             raise InputError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -89,6 +105,22 @@ class Detector:
         if threshold_mode not in self._model.thresholds:
             raise ModelError(f"model {self._model.version} has no {threshold_mode!r} thresholds")
         self._threshold = self._model.thresholds[threshold_mode]
+        self._lm = None
+        if any(name in LM_FEATURES for name in self._model.fusion.names):
+            self._lm = self._load_language_model(_threads(threads))
+
+    def _load_language_model(self, threads: int | None):
+        spec = self._model.language_model or {}
+        if self._model.lm_support is None or "source" not in spec:
+            raise ModelError(f"model {self._model.version} uses language-model features but names no language model")
+        try:
+            from kodetect.lm.backend import shared_lm
+        except ImportError as exc:
+            raise ModelError("deep mode needs the language-model runtime: pip install 'kodetect[deep]'") from exc
+        try:
+            return shared_lm(spec["source"], self._model.lm_support, threads)
+        except ImportError as exc:
+            raise ModelError(f"deep mode needs pip install 'kodetect[deep]' ({exc})") from exc
 
     @property
     def model_info(self) -> ModelInfo:
@@ -119,7 +151,7 @@ class Detector:
             if self._abstention(prepared) is not None:
                 yield None
             else:
-                yield float(self._probabilities([prepared.analysis])[0])
+                yield float(self._model.calibration.probability(self._document_raw_score(prepared)))
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -142,22 +174,32 @@ class Detector:
             return "insufficient"
         return None
 
-    def _feature_matrix(self, runs: list[tuple[list[SentenceStats], list[Sentence]]]) -> np.ndarray:
+    def _lm_runs(self, prepared: Prepared, spans: list[tuple[int, int]]) -> list[dict[str, float]] | None:
+        """Language-model features of each character span of the normalised text (deep mode only)."""
+        if self._lm is None:
+            return None
+        scored = self._lm.score(prepared.normalized.text)
+        return lm_features_by_span(scored.stats, scored.token_starts, spans)
+
+    def _document_raw_score(self, prepared: Prepared) -> float:
+        """The fusion model's log-odds for the whole text (before calibration)."""
+        runs = [(analysis_stats(prepared.analysis), list(prepared.analysis.sentences))]
+        matrix = self._feature_matrix(runs, self._lm_runs(prepared, [(0, len(prepared.normalized.text))]))
+        return float(self._model.fusion.raw(matrix)[0])
+
+    def _feature_matrix(
+        self, runs: list[tuple[list[SentenceStats], list[Sentence]]], lm_runs: list[dict[str, float]] | None = None
+    ) -> np.ndarray:
         """One feature row per run of sentences (the whole text, or a window around one sentence)."""
         rows = []
-        for stats, sentences in runs:
+        for i, (stats, sentences) in enumerate(runs):
             features = features_from_stats(stats)
             for view, logit in self._model.ngram_logits(ngram_views(sentences)).items():
                 features[head_feature(view)] = logit
+            if lm_runs is not None:
+                features.update(lm_runs[i])
             rows.append([features[name] for name in self._model.fusion.names])
         return np.array(rows, dtype=float)
-
-    def _raw_scores(self, analyses: list[Analysis]) -> np.ndarray:
-        runs = [(analysis_stats(a), list(a.sentences)) for a in analyses]
-        return self._model.fusion.raw(self._feature_matrix(runs))
-
-    def _probabilities(self, analyses: list[Analysis]) -> np.ndarray:
-        return self._model.calibration.probability(self._raw_scores(analyses))
 
     def _detect_one(self, text: str) -> Detection:
         prepared = self._prepare(text)
@@ -173,10 +215,13 @@ class Detector:
         stats = analysis_stats(analysis)
         sentences_all = list(analysis.sentences)
         runs = [(stats, sentences_all)]
+        lm_spans = [(0, len(normalized.text))]
         for i in range(len(stats)):
             lo, hi = max(0, i - SENTENCE_CONTEXT), i + SENTENCE_CONTEXT + 1
             runs.append((stats[lo:hi], sentences_all[lo:hi]))
-        matrix = self._feature_matrix(runs)
+            window = sentences_all[lo:hi]
+            lm_spans.append((window[0].start, window[-1].end))
+        matrix = self._feature_matrix(runs, self._lm_runs(prepared, lm_spans))
         probabilities = self._model.calibration.probability(self._model.fusion.raw(matrix))
         probability = float(probabilities[0])
         sentences = [
@@ -205,7 +250,8 @@ class Detector:
         for i in order:
             name, c = self._model.fusion.names[i], float(contributions[i])
             direction = "neutral" if abs(c) < NEUTRAL_CONTRIBUTION else ("ai" if c > 0 else "human")
-            description = FEATURE_DESCRIPTIONS.get(name, _HEAD_DESCRIPTIONS.get(name, name))
+            description = FEATURE_DESCRIPTIONS.get(name) or _HEAD_DESCRIPTIONS.get(name) or LM_FEATURE_DESCRIPTIONS.get(
+                name, name)
             evidence.append(Evidence(name, round(float(row[i]), 4), direction, round(c, 4), description))
         return evidence
 

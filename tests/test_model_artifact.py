@@ -91,5 +91,5 @@ def test_detector_scores_equal_the_training_pipeline(tmp_path):
     # score() abstains on short texts; compare the raw path on every text instead.
     from kodetect.features.vector import prepare
 
-    actual = detector._probabilities([prepare(t).analysis for t in texts])
+    actual = model.calibration.probability(np.array([detector._document_raw_score(prepare(t)) for t in texts]))
     np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-9)

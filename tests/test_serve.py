@@ -110,6 +110,13 @@ def test_detect_unknown_mode_is_422(client, field, value):
     assert f"unknown {field} '{value}'" in response.text
 
 
+def test_a_mode_the_server_cannot_load_is_503(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("KODETECT_DEEP_MODEL", str(tmp_path / "missing"))
+    response = client.post("/v1/detect", json={"text": "검사할 글입니다. " * 10, "mode": "deep"})
+    assert response.status_code == 503
+    assert "model artifact not found" in response.json()["detail"]
+
+
 def test_short_text_abstains(client):
     body = client.post("/v1/detect", json={"text": "안녕하세요."}).json()
     assert body["verdict"] == "insufficient"

