@@ -1,42 +1,33 @@
-"""Input readers for `kodetect batch`: JSONL, CSV, or a folder of documents, one record at a time.
+"""Input readers for `kodetect batch`: JSONL, CSV, Parquet, or a folder of documents, one record at a time.
 
 `open_records` checks that the input as a whole is usable and raises `InputError` if not; problems
-with single rows come back as records carrying an error, so one bad row never stops a batch.
+with single rows come back as records carrying an error, so one bad row never stops a batch. Nothing
+reads the whole input into memory: JSONL and CSV are read line by line, Parquet by row batches
+(`kodetect.batch.parquet`), folders file by file.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
+from kodetect.batch.parquet import PARQUET_SUFFIXES
+from kodetect.batch.records import Part, Record, RecordSource, contiguous_slices
 from kodetect.errors import InputError
 from kodetect.text.decode import decode_bytes, looks_binary, read_text_file
+
+__all__ = ["Record", "RecordSource", "open_records"]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 _CHUNK = 1 << 20
 # Texts may be up to 200k characters, past the csv module's default field limit of 128 KiB.
 _CSV_FIELD_LIMIT = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class Record:
-    """One input text, or the reason it could not be read (then `text` is None)."""
-
-    id: Any
-    text: str | None
-    error: str | None = None
-
-
-@dataclass
-class RecordSource:
-    records: Iterator[Record]
-    total: int | None  # known up front only for folders; JSONL and CSV are streamed
 
 
 def open_records(path: str | Path, text_field: str = "text", id_field: str = "id") -> RecordSource:
@@ -48,16 +39,22 @@ def open_records(path: str | Path, text_field: str = "text", id_field: str = "id
         files = _text_files(path)
         if not files:
             raise InputError(f"{path}: folder contains no .txt, .docx, .pdf, .hwp or .hwpx files")
-        return RecordSource(_folder_records(path, files), total=len(files))
+        return RecordSource.from_parts(functools.partial(_folder_parts, path, tuple(files)), len(files), "text")
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         _check_jsonl(path)
-        return RecordSource(_jsonl_records(path, text_field, id_field), total=None)
+        part = functools.partial(_jsonl_records, path, text_field, id_field)
+        return RecordSource.single(part, _count_jsonl(path), "any")
     if suffix in CSV_SUFFIXES:
         encoding = _sniff_encoding(path)
-        _check_csv_header(path, encoding, text_field)
-        return RecordSource(_csv_records(path, encoding, text_field, id_field), total=None)
-    raise InputError(f"{path}: unsupported input; expected a .jsonl or .csv file, or a folder of documents")
+        header = _check_csv_header(path, encoding, text_field)
+        part = functools.partial(_csv_records, path, encoding, text_field, id_field)
+        return RecordSource.single(part, _count_csv(path, encoding), "text" if id_field in header else "int")
+    if suffix in PARQUET_SUFFIXES:
+        from kodetect.batch.parquet import open_parquet
+
+        return open_parquet(path, text_field, id_field)
+    raise InputError(f"{path}: unsupported input; expected a .jsonl, .csv or .parquet file, or a folder of documents")
 
 
 DOCUMENT_SUFFIXES = (".txt", ".docx", ".pdf", ".hwp", ".hwpx")
@@ -72,7 +69,12 @@ def _text_files(folder: Path) -> list[Path]:
     )
 
 
-def _folder_records(folder: Path, files: list[Path]) -> Iterator[Record]:
+def _folder_parts(folder: Path, files: tuple[Path, ...], parts: int) -> list[Part]:
+    return [functools.partial(_folder_records, folder, files[s.start:s.stop])
+            for s in contiguous_slices(len(files), parts)]
+
+
+def _folder_records(folder: Path, files: tuple[Path, ...] | list[Path]) -> Iterator[Record]:
     from kodetect.documents import DEFAULT_LIMITS, extract_text
 
     for file in files:
@@ -99,6 +101,12 @@ def _check_jsonl(path: Path) -> None:
         raise InputError(f"{path}: JSONL must be UTF-8, not UTF-16")
     if looks_binary(head):
         raise InputError(f"{path}: looks like a binary file, not JSONL")
+
+
+def _count_jsonl(path: Path) -> int:
+    """Rows in a JSONL file (non-blank lines), counted in one quick pass for the progress bar's ETA."""
+    with _open_binary(path) as fh:
+        return sum(1 for raw in fh if raw.strip())
 
 
 def _jsonl_records(path: Path, text_field: str, id_field: str) -> Iterator[Record]:
@@ -154,7 +162,7 @@ def _sniff_encoding(path: Path) -> str:
     raise InputError(f"{path}: cannot decode the text; save it as UTF-8 or CP949 (EUC-KR)")
 
 
-def _check_csv_header(path: Path, encoding: str, text_field: str) -> None:
+def _check_csv_header(path: Path, encoding: str, text_field: str) -> list[str]:
     with path.open(encoding=encoding, newline="") as fh:
         try:
             header = next(csv.reader(fh), None)
@@ -165,6 +173,25 @@ def _check_csv_header(path: Path, encoding: str, text_field: str) -> None:
     if text_field not in header:
         columns = ", ".join(header)
         raise InputError(f"{path}: no '{text_field}' column in the header (columns: {columns})")
+    return header
+
+
+def _count_csv(path: Path, encoding: str) -> int:
+    """Data rows of a CSV file (quoted line breaks included), for the progress bar's ETA."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)  # the header
+        rows = 0
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return rows
+            except csv.Error:
+                rows += 1  # `_csv_records` turns it into an error row
+                continue
+            rows += bool(values)  # like csv.DictReader, blank lines are not rows
 
 
 def _csv_records(path: Path, encoding: str, text_field: str, id_field: str) -> Iterator[Record]:

@@ -7,17 +7,17 @@ Errors the user can fix are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from kodetect import __version__
 from kodetect.cli.arguments import positive_int
 from kodetect.cli.batch import Record, open_records
-from kodetect.cli.output import open_output
 from kodetect.cli.render import render_detection, should_color
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError
@@ -75,19 +75,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_detector_options(check)
     check.set_defaults(handler=_cmd_check, subparser=check)
 
-    batch = commands.add_parser("batch", help="score many texts into a JSONL file",
-                                description="Score every text in a .jsonl or .csv file, or a folder of .txt "
-                                "files, writing one JSON line per input.")
+    batch = commands.add_parser("batch", help="score many texts into a JSONL or Parquet file",
+                                description="Score every text in a .jsonl, .csv or .parquet file, or a folder of "
+                                ".txt/.docx/.pdf/.hwp/.hwpx documents, streaming: one output row per input.")
     batch.add_argument("input", metavar="INPUT",
-                       help=".jsonl file, .csv file (with a header row), or folder of .txt files")
-    batch.add_argument("-o", "--output", required=True, metavar="OUTPUT.jsonl", help="where to write results")
+                       help=".jsonl file, .csv file (with a header row), .parquet file, or folder of documents")
+    batch.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                       help="where to write results: a .parquet file, else JSONL ('-' for stdout)")
     batch.add_argument("--text-field", default="text", help="field/column holding the text (default: text)")
     batch.add_argument("--id-field", default="id",
                        help="field/column holding the id (default: id; the 0-based row number when missing)")
-    batch.add_argument("--workers", type=positive_int, default=1,
-                       help="processes scoring in parallel, each with its own model (~350 MB each; default 1)")
+    batch.add_argument("--workers", type=_workers, default=1, metavar="N|auto",
+                       help="processes (local) or actors (ray) scoring in parallel, each with its own model "
+                       "(~350 MB each in fast mode); auto: one per core (default 1)")
     batch.add_argument("--resume", action="store_true",
                        help="keep OUTPUT's finished rows and score only the ids not in it yet")
+    batch.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: a process pool on this machine (default); ray: Ray Data, locally or on a "
+                       "cluster (pip install 'kodetect[ray]')")
+    batch.add_argument("--ray-address", metavar="ADDRESS", default=None,
+                       help="Ray cluster to use with --engine ray, e.g. ray://head:10001 or auto "
+                       "(default: $RAY_ADDRESS, else a local Ray started for this run)")
+    batch.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
+                       help="texts per Ray actor call (default 32)")
+    batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bar with documents/s and ETA on stderr (default: only when stderr is a "
+                       "terminal)")
     _add_detector_options(batch)
     batch.set_defaults(handler=_cmd_batch, subparser=batch)
 
@@ -131,92 +144,85 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
+    from kodetect.batch.sinks import plan_output
+
+    if args.engine == "local" and (args.ray_address or args.batch_size):
+        args.subparser.error("--ray-address and --batch-size go with --engine ray")
+    if args.engine == "ray":
+        _require_ray()
     # Checked before the model loads and before OUTPUT is created, so a typo costs nothing.
     source = open_records(args.input, text_field=args.text_field, id_field=args.id_field)
-    records, total = source.records, source.total
-    done: set[str] = set()
-    if args.resume and args.output != "-":
-        done = finished_ids(Path(args.output))
-        records = (r for r in records if _id_key(r.id) not in done)
-        total = None if total is None else max(total - len(done), 0)
-    if args.workers == 1:
-        detector = _make_detector(args.mode, args.threshold_mode)
-        rows: Iterator[dict[str, Any]] = (_score_record(detector, record) for record in records)
+    plan = plan_output(args.output, resume=args.resume, id_kind=source.id_kind)
+    total = source.total
+    if plan.done and total is not None:
+        total = max(total - len(plan.done), 0)
+    if args.engine == "ray":
+        from kodetect.batch.ray_engine import DEFAULT_BATCH_SIZE, ray_rows
+
+        rows = ray_rows(source, plan, workers=args.workers, mode=args.mode, threshold_mode=args.threshold_mode,
+                        address=args.ray_address, batch_size=args.batch_size or DEFAULT_BATCH_SIZE)
     else:
-        rows = _score_in_pool(records, args.workers, args.mode, args.threshold_mode)
+        from kodetect.batch.local import score_records
+
+        records: Iterator[Record] = source.records
+        if plan.done:
+            records = (r for r in records if plan.key(r.id) not in plan.done)
+        rows = score_records(records, args.workers, args.mode, args.threshold_mode, _make_detector)
 
     from tqdm import tqdm
 
     scored = failed = 0
-    with open_output(args.output, append=bool(done)) as out:
-        # disable=None: a bar on an interactive stderr only, so logs and CI output stay clean.
-        for row in tqdm(rows, total=total, unit="text", file=sys.stderr, disable=None):
-            if "error" in row:
-                failed += 1
-            else:
-                scored += 1
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    resumed = f" (resumed: {len(done)} already done)" if done else ""
+    interrupted = False
+    # disable=None: a bar on an interactive stderr only, unless --progress / --no-progress says otherwise.
+    bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True, mininterval=0.5,
+               disable=None if args.progress is None else not args.progress)
+    previous_sigterm = _sigterm_as_interrupt()
+    try:
+        with contextlib.closing(plan.open()) as sink, contextlib.closing(rows):
+            for row in rows:
+                sink.write(row)
+                if "error" in row:
+                    failed += 1
+                else:
+                    scored += 1
+                bar.update()
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+    resumed = f" (resumed: {len(plan.done)} already done)" if plan.done else ""
+    if interrupted:
+        print(f"interrupted: saved {scored} scored, {failed} failed{resumed}; rerun with --resume to continue",
+              file=sys.stderr)
+        return 130
     print(f"scored {scored}, failed {failed}{resumed}", file=sys.stderr)
     return 0
 
 
-def _id_key(row_id: Any) -> str:
-    # JSON form, so the id 7 from a CSV row number and "7" from a JSONL field stay distinct.
-    return json.dumps(row_id, ensure_ascii=False)
+def _workers(value: str) -> int:
+    if value == "auto":
+        return os.cpu_count() or 1
+    return positive_int(value)
 
 
-def finished_ids(path: Path) -> set[str]:
-    """Ids already written to a batch output; a last line cut short by an interruption is dropped."""
-    if not path.exists():
-        return set()
-    data = path.read_bytes()
-    complete = data[: data.rfind(b"\n") + 1]
-    if len(complete) != len(data):
-        with path.open("r+b") as handle:
-            handle.truncate(len(complete))
-    done = set()
-    for line in complete.decode("utf-8", errors="replace").splitlines():
-        try:
-            done.add(_id_key(json.loads(line)["id"]))
-        except (json.JSONDecodeError, KeyError, TypeError):
-            continue
-    return done
+def _require_ray() -> None:
+    from kodetect.batch.optional import require
+
+    for module in ("ray", "ray.data", "pyarrow"):
+        require(module, "ray", "--engine ray")
 
 
-# Records handed to the pool at a time: keeps memory bounded however large the input is.
-POOL_CHUNK = 512
-_worker_detector: Detector | None = None
+def _sigterm_as_interrupt() -> Any:
+    """Let SIGTERM (a scheduler stopping the job) save the finished rows like Ctrl-C does."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
 
-
-def _init_worker(mode: str, threshold_mode: str) -> None:
-    global _worker_detector
-    _worker_detector = _make_detector(mode, threshold_mode)
-
-
-def _score_in_worker(record: Record) -> dict[str, Any]:
-    assert _worker_detector is not None
-    return _score_record(_worker_detector, record)
-
-
-def _score_in_pool(records: Iterator[Record], workers: int, mode: str, threshold_mode: str):
-    """Score records in `workers` processes, in input order, a bounded chunk at a time."""
-    import itertools
-    import multiprocessing
-
-    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (mode, threshold_mode)) as pool:
-        while chunk := list(itertools.islice(records, POOL_CHUNK)):
-            yield from pool.imap(_score_in_worker, chunk, chunksize=8)
-
-
-def _score_record(detector: Detector, record: Record) -> dict[str, Any]:
-    if record.error is not None:
-        return {"id": record.id, "error": record.error}
     try:
-        _require_text(record.text, "text")
-        return {"id": record.id, **detector.detect(record.text).to_dict()}
-    except InputError as exc:
-        return {"id": record.id, "error": _one_line(str(exc))}
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
 
 
 def _run_external(name: str, argv: list[str]) -> int:
