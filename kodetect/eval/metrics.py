@@ -154,3 +154,50 @@ def expected_calibration_error(y: ArrayLike, p: ArrayLike, n_bins: int = 10) -> 
     if total == 0:
         return math.nan
     return float(sum(b.count * abs(b.mean_probability - b.fraction_ai) for b in bins if b.count) / total)
+
+
+@dataclass(frozen=True)
+class RocCurve:
+    """ROC points from the strictest threshold (+inf: nothing called AI) to the most lenient.
+
+    `fpr[i]` and `tpr[i]` are the rates of the rule `score >= thresholds[i]`; the first point is
+    (0, 0) and the last (1, 1). Tied scores share one point, so ties are never split.
+    """
+
+    fpr: np.ndarray
+    tpr: np.ndarray
+    thresholds: np.ndarray
+
+
+def roc_curve(y: ArrayLike, s: ArrayLike) -> RocCurve:
+    """Every distinct operating point of `score >= t`, for plotting (e.g. on a log FPR axis).
+
+    Raises ValueError unless both classes are present, because a curve needs both rates.
+    """
+    labels, scores = _labels_scores(y, s)
+    human, ai = np.sort(scores[labels == 0]), np.sort(scores[labels == 1])
+    if len(human) == 0 or len(ai) == 0:
+        raise ValueError("a ROC curve needs both human (0) and AI (1) texts")
+    thresholds = np.concatenate([[math.inf], np.unique(scores)[::-1]])
+    # Counting from sorted arrays: texts with score >= t are those at or right of searchsorted(t, "left").
+    fpr = (len(human) - np.searchsorted(human, thresholds, side="left")) / len(human)
+    tpr = (len(ai) - np.searchsorted(ai, thresholds, side="left")) / len(ai)
+    return RocCurve(fpr=fpr.astype(np.float64), tpr=tpr.astype(np.float64), thresholds=thresholds)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a proportion (default 95%); `(nan, nan)` when n is 0.
+
+    Used for false-positive rates of small human groups (e.g. 37 student essays), where 0 of 37
+    does not mean "never": the interval's upper end says how high the rate could plausibly be.
+    """
+    if n < 0 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n, got {successes} of {n}")
+    if n == 0:
+        return math.nan, math.nan
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    # Clamp the float noise at the ends: 0 successes must give exactly 0 as the lower bound.
+    return max(0.0, centre - half) if successes else 0.0, min(1.0, centre + half) if successes < n else 1.0

@@ -1,0 +1,106 @@
+"""Running report sections: in this process, or in a worker process for the parallel retraining sections.
+
+Kept out of bench/__main__.py because spawned workers import functions by module name, and
+`python -m bench` runs that file as `__main__`, which a worker cannot import.
+"""
+
+from __future__ import annotations
+
+import importlib
+import resource
+import sys
+import time
+import traceback
+from typing import TYPE_CHECKING
+
+# Type names only: importing the sections' dependencies is what `python -m bench` postpones.
+if TYPE_CHECKING:
+    from bench.report.context import Context
+    from bench.report.markdown import Section
+
+# Section -> "module:function" under bench.report. Imported only when a run starts, so that usage
+# errors and a missing data folder are reported in a second, not after loading every library.
+SECTIONS = {
+    "katfish": "katfish:run",
+    "loso": "loso:run_sources",
+    "families": "loso:run_families",
+    "cross-genre": "cross_genre:run",
+    "length": "length:run",
+    "calibration": "calibration:run",
+    "speed": "speed:run",
+}
+
+
+# Retraining sections: CPU-bound, independent of each other, each fit on one core; with --jobs 2
+# they run two at a time, longest first. The shipped-model sections follow in this process, and
+# speed runs last, alone, because it times the machine.
+PARALLEL = ("loso", "cross-genre", "families", "katfish")
+
+
+def fill_caches(ctx: Context) -> None:
+    """Featurize (and LM-score, for deep mode) what the parallel sections will need, once, here.
+
+    Both workers would otherwise compute the same missing texts at the same time and append them to
+    the same cache files; done once up front, the workers only read.
+    """
+    from kodetect.eval.data import load_katfish
+    from kodetect.eval.protocols import KATFISH_GENRES
+    from kodetect.training.featurize import featurize
+
+    train, validation = ctx.protocol_pools
+    texts = [e.text for e in [*train, *validation]] + [r["text"] for g in KATFISH_GENRES for r in load_katfish(g)]
+    if ctx.settings.katfish_plus_dev:
+        full_train, full_validation = ctx.pools
+        texts += [e.text for e in [*full_train, *full_validation]]
+    texts = list(dict.fromkeys(texts))
+    featurize(texts, progress=False)
+    if ctx.deep_recipes_reason is None and 0 < ctx.lm_missing(texts) <= ctx.settings.lm_max_missing:
+        from kodetect.training.lm_scores import lm_feature_matrix
+
+        lm_feature_matrix(texts, progress=False)
+
+
+def _section_function(key: str):
+    module, function = SECTIONS[key].split(":")
+    return getattr(importlib.import_module(f"bench.report.{module}"), function)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (featurize workers, speed subprocesses)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run_one(ctx: Context, key: str) -> tuple[Section, bool]:
+    """Run one section; a failure becomes a section saying so, so one broken part loses no other."""
+    from bench.report.markdown import Section
+
+    print(f"[bench] {key} ...", file=sys.stderr, flush=True)
+    t, cpu = time.perf_counter(), _cpu_seconds()
+    ok = True
+    try:
+        section = _section_function(key)(ctx)
+    except Exception as exc:  # noqa: BLE001 - an hour of other sections must not be lost to one error
+        ok = False
+        traceback.print_exc()
+        message = f"This section failed: `{type(exc).__name__}: {exc}`."
+        section = Section(key, f"{key} (failed)", blocks=[message])
+    section.seconds = time.perf_counter() - t
+    # CPU time next to wall time: on a busy machine it is the better guide to the run's budget.
+    print(f"[bench] {key} done in {section.seconds:.0f} s (CPU {_cpu_seconds() - cpu:.0f} s)", file=sys.stderr,
+          flush=True)
+    return section, ok
+
+
+def worker(key: str, context_args: tuple) -> tuple[Section, bool, dict[str, str]]:
+    """A retraining section in its own process, with its own context (nothing is shared but the disk caches)."""
+    from bench.report.context import Context
+
+    ctx = Context(*context_args)
+    try:
+        section, ok = run_one(ctx, key)
+        return section, ok, ctx.model_versions
+    finally:
+        ctx.close()
+
+

@@ -1,0 +1,245 @@
+"""The benchmark report (`python -m bench`): its pure functions, and the quick run end to end."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kodetect.eval.data import DATA_DIR_ENV, data_dir
+from kodetect.eval.metrics import auroc, roc_curve, wilson_interval
+from kodetect.training.dataset import Example
+
+ROOT = Path(__file__).resolve().parents[1]
+# `bench` is a folder of the repository, not an installed package.
+sys.path.insert(0, str(ROOT))
+
+from bench.report import summary  # noqa: E402
+from bench.report.context import cap_per_group, subsample  # noqa: E402
+from bench.report.cross_genre import leave_one_genre_out  # noqa: E402
+from bench.report.heldout import HeldOut  # noqa: E402
+from bench.report.katfish import Recorder  # noqa: E402
+from bench.report.length import cut_set  # noqa: E402
+from bench.report.markdown import Section, anchor, count_rate, document, fmt, mean_std, table  # noqa: E402
+from bench.report.speed import speed_documents  # noqa: E402
+
+
+class TestRocCurve:
+    def test_endpoints_and_points(self):
+        curve = roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        assert curve.thresholds[0] == math.inf
+        assert list(curve.fpr) == [0.0, 0.0, 0.5, 0.5, 1.0]
+        assert list(curve.tpr) == [0.0, 0.5, 0.5, 1.0, 1.0]
+
+    def test_ties_share_one_point(self):
+        # The human and the AI text at 0.5 move together: one diagonal step, never split.
+        curve = roc_curve([0, 1, 0, 1], [0.5, 0.5, 0.1, 0.9])
+        assert list(zip(curve.fpr, curve.tpr, strict=True)) == [(0, 0), (0, 0.5), (0.5, 1.0), (1.0, 1.0)]
+
+    def test_area_equals_auroc(self):
+        rng = np.random.default_rng(0)
+        y = rng.integers(0, 2, 300)
+        s = np.round(rng.normal(y * 0.8, 1.0), 1)  # rounding makes ties
+        curve = roc_curve(y, s)
+        area = float(np.sum(np.diff(curve.fpr) * (curve.tpr[1:] + curve.tpr[:-1]) / 2))
+        assert area == pytest.approx(auroc(y, s))
+        assert np.all(np.diff(curve.fpr) >= 0) and np.all(np.diff(curve.tpr) >= 0)
+
+    def test_one_class_raises(self):
+        with pytest.raises(ValueError, match="both"):
+            roc_curve([1, 1], [0.2, 0.3])
+
+
+class TestWilsonInterval:
+    def test_zero_of_n_has_a_real_upper_bound(self):
+        lo, hi = wilson_interval(0, 37)
+        assert lo == 0.0
+        assert hi == pytest.approx(0.0941, abs=1e-4)  # z² / (n + z²)
+
+    def test_known_value_and_symmetry(self):
+        lo, hi = wilson_interval(5, 10)
+        assert lo == pytest.approx(0.2366, abs=1e-4)
+        assert hi == pytest.approx(1 - lo)
+        assert wilson_interval(10, 10)[1] == 1.0
+
+    def test_empty_and_invalid(self):
+        assert all(math.isnan(x) for x in wilson_interval(0, 0))
+        with pytest.raises(ValueError):
+            wilson_interval(3, 2)
+
+
+class TestMarkdown:
+    def test_numbers(self):
+        assert fmt(0.98765) == "98.77"
+        assert fmt(float("nan")) == "–"
+        assert fmt(0.5, digits=1) == "50.0"
+        assert mean_std([0.9, 1.0]) == "95.00 ± 5.00"
+        assert mean_std([0.9]) == "90.00"
+        assert mean_std([float("nan")]) == "–"
+        assert count_rate(1, 4) == "25.0 (1/4)"
+        assert count_rate(0, 0) == "–"
+        assert count_rate(0, 10, (0.0, 0.2775)) == "0.0 (0/10) [0.0–27.8]"
+
+    def test_table_escapes_pipes(self):
+        assert table(["a", "b"], [["x|y", 1]]) == "| a | b |\n|---|---|\n| x\\|y | 1 |"
+
+    def test_document_has_contents_and_stamps(self):
+        section = Section("k", "Leave one source out", blocks=["body"], data_files=("dev/ai.jsonl",),
+                          models=["kodetect-fast 1"], seconds=3)
+        text = document("T", ["intro"], [section], "python -m bench", "2026-01-01", {"dev/ai.jsonl": "ab" * 32})
+        assert f"- [Leave one source out](#{anchor('Leave one source out')})" in text
+        assert "`dev/ai.jsonl` abababababab" in text and "kodetect-fast 1" in text and "3 s" in text
+        assert anchor("Length: accuracy, and the `insufficient` limit") == "length-accuracy-and-the-insufficient-limit"
+
+
+class TestSampling:
+    def test_subsample_keeps_every_stratum_and_is_deterministic(self):
+        items = [("big", i) for i in range(90)] + [("small", i) for i in range(10)] + [("tiny", 0)]
+        picked = subsample(items, 20, key=lambda x: x[0])
+        assert picked == subsample(items, 20, key=lambda x: x[0])
+        assert {x[0] for x in picked} == {"big", "small", "tiny"}
+        assert len(picked) <= 21
+        assert subsample(items, None, key=lambda x: x[0]) == items
+
+    def test_cap_per_group(self):
+        items = [("a", i) for i in range(5)] + [("b", i) for i in range(2)]
+        picked = cap_per_group(items, 3, key=lambda x: x[0])
+        assert sum(x[0] == "a" for x in picked) == 3 and sum(x[0] == "b" for x in picked) == 2
+        assert picked == sorted(picked, key=items.index)  # input order kept
+
+
+def test_cut_set_keeps_only_long_enough_texts_and_cuts_at_sentence_ends():
+    text = "첫 문장입니다. 둘째 문장입니다. 셋째 문장은 조금 더 깁니다."
+    long = HeldOut("validation", "1", text, 0, "news", "g", "human")
+    short = HeldOut("validation", "2", "짧은 글.", 1, "chat", "g", "x")
+    pairs = cut_set([long, short], 20)
+    assert [h.id for h, _ in pairs] == ["1"]
+    assert pairs[0][1] == "첫 문장입니다. 둘째 문장입니다."
+
+
+def test_speed_documents_have_the_asked_length_and_differ():
+    docs = speed_documents(300, 4, data_dir())
+    assert len(docs) == 4 and len(set(docs)) == 4
+    assert all(150 < len(d) <= 300 for d in docs)
+
+
+def _example(i: int, label: int, genre: str) -> Example:
+    return Example(f"id{i}", f"{genre}-{label}-{i}", label, "g", genre, "human" if label == 0 else "gpt-4")
+
+
+def test_leave_one_genre_out_never_trains_on_the_genre_and_completes_one_sided_tests():
+    train_pool = [_example(0, 0, "news"), _example(1, 1, "chat"), _example(2, 0, "comment"), _example(3, 1, "comment")]
+    validation_pool = [_example(4, 0, "news"), _example(5, 1, "chat"), _example(6, 0, "comment")]
+    katfish = {"essay": [{"text": "essay-h", "label": 0}, {"text": "essay-a", "label": 1}]}
+    seen = []
+
+    def recipe(texts: Sequence[str], labels: np.ndarray):
+        train = list(texts)
+
+        def score(test: Sequence[str]) -> np.ndarray:
+            seen.append((train, list(test)))
+            return np.array([float("-1-" in t or t.endswith("-a")) for t in test])
+
+        return score
+
+    results = {r.genre: r for r in leave_one_genre_out(recipe, train_pool, validation_pool, katfish)}
+    assert set(results) == {"chat", "comment", "news"}  # essay is in no pool, so it is not held out
+    for train, test in seen:
+        held = {t.split("-")[0] for t in test} & {t.split("-")[0] for t in train}
+        # The only overlap allowed is the other side's validation texts completing a one-sided genre.
+        assert all(t not in train for t in test), (train, test)
+        assert held <= {"news", "chat", "comment"}
+    news = results["news"]
+    assert (news.n_human, news.n_ai) == (2, 1) and "validation AI" in news.test
+    assert results["comment"].test == "pool texts"
+
+
+def test_recorder_keeps_scores_by_text_tuple():
+    def recipe(texts, labels):
+        return lambda test: np.arange(len(test), dtype=float)
+
+    recorder = Recorder(recipe)
+    score = recorder(["a"], np.array([0]))
+    score(["x", "y"])
+    assert list(recorder.scores[("x", "y")]) == [0.0, 1.0]
+
+
+def test_update_readme_replaces_only_the_marked_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# t\n\nbefore\n\n{summary.START}\nold\n{summary.END}\n\nafter\n", "utf-8")
+    assert summary.update_readme(readme, summary.readme_block("english", "한국어"))
+    text = readme.read_text("utf-8")
+    assert "old" not in text and "before" in text and "after" in text
+    assert f"## {summary.README_TITLE}\n\nenglish\n\n한국어" in text
+    plain = tmp_path / "PLAIN.md"
+    plain.write_text("no markers\n", "utf-8")
+    assert not summary.update_readme(plain, "x")
+    assert plain.read_text("utf-8") == "no markers\n"
+
+
+def test_figures_draw_from_synthetic_data(tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install -e '.[bench]')")
+    from bench.report import figures
+    from kodetect.eval.metrics import reliability_bins
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200)
+    s = np.clip(rng.normal(0.3 + 0.4 * y, 0.2), 0, 1)
+    paths = [
+        figures.roc_figure(tmp_path / "roc.png", [("panel", [("model", y, s)])], "ROC"),
+        figures.histogram_figure(tmp_path / "hist.png", [("genre", s[y == 0], s[y == 1])], {"low-fpr": 0.9}, "H"),
+        figures.length_figure(tmp_path / "len.png", {"fast": [(100, 0.8, 0.3), (300, 0.9, 0.5)]}, 65.0, "L", "50"),
+        figures.reliability_figure(tmp_path / "rel.png", [("fast", reliability_bins(y, s), 0.05)], "R"),
+    ]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_missing_data_exits_2_with_a_message(tmp_path):
+    env = {**os.environ, DATA_DIR_ENV: str(tmp_path / "absent")}
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path / "B.md")], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "shared data folder was not found" in done.stderr
+    assert not (tmp_path / "B.md").exists()
+
+
+def test_unknown_section_is_a_usage_error(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bench", "--only", "katfish,nope"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and "nope" in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(data_dir() is None, reason="../shared/data is absent (set KODETECT_DATA_DIR to use it)")
+def test_quick_report_end_to_end(tmp_path):
+    """`python -m bench --quick` writes every section, the figures, and touches no README by default."""
+    out = tmp_path / "BENCHMARKS.md"
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = out.read_text("utf-8")
+    for title in ("KatFish", "Leave one source out", "Leave one generator family out", "Cross-genre", "Length",
+                  "Calibration", "Speed"):
+        assert f"## {title}" in report
+    assert "(failed)" not in report
+    assert "Deep mode not measured" in report or "deep mode not requested" in report
+    for name in ("roc_katfish", "roc_heldout", "histograms", "length", "reliability"):
+        assert (tmp_path / "docs" / "figures" / f"{name}.png").exists()
+    assert "No detector should be the sole basis" in done.stdout
+
+
+def test_summary_names_the_worst_genre_or_says_there_was_no_false_positive():
+    genres = {("essay", "katfish-test"): {"low-fpr": (0, 37), "balanced": (2, 37)},
+              ("poetry", "validation"): {"low-fpr": (0, 27), "balanced": (3, 27)}}
+    english, korean = summary._worst_genre(genres, "balanced")
+    assert "11.1%" in english and "poems" in english and "27편 중 3편" in korean
+    english, _ = summary._worst_genre(genres, "low-fpr")
+    assert "no human genre had a single false positive" in english and "27-37" in english
+    assert summary._worst_genre({}, "low-fpr") is None
