@@ -113,10 +113,8 @@ class Detector:
         spec = self._model.language_model or {}
         if self._model.lm_support is None or "source" not in spec:
             raise ModelError(f"model {self._model.version} uses language-model features but names no language model")
-        try:
-            from kodetect.lm.backend import shared_lm
-        except ImportError as exc:
-            raise ModelError("deep mode needs the language-model runtime: pip install 'kodetect[deep]'") from exc
+        from kodetect.lm.backend import shared_lm  # numpy only at import; torch loads with the model
+
         try:
             return shared_lm(spec["source"], self._model.lm_support, threads)
         except ImportError as exc:

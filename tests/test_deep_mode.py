@@ -102,10 +102,9 @@ def test_deep_document_score_equals_the_training_features(detector, deep_artifac
     from kodetect.features.vector import ngram_views, prepare
 
     prepared = prepare(AI)
-    lm = shared_lm(str(detector.model_card and FastModel.load(deep_artifact).language_model["source"]),
-                   FastModel.load(deep_artifact).lm_support)
-    features = features_from_stats(analysis_stats(prepared.analysis))
     model = FastModel.load(deep_artifact)
+    lm = shared_lm(model.language_model["source"], model.lm_support)
+    features = features_from_stats(analysis_stats(prepared.analysis))
     for view, logit in model.ngram_logits(ngram_views(prepared.analysis.sentences)).items():
         features[f"{view}_logit"] = logit
     features.update(lm_features(lm.score(normalize(AI).text).stats))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -27,6 +27,18 @@ def _key(text: str) -> str:
     return hashlib.sha256(f"{FEATURE_VERSION}\0{text}".encode()).hexdigest()
 
 
+def read_cache_entries(path: Path) -> Iterator[dict]:
+    """The entries of a JSONL feature cache, skipping a last line cut short by an interrupted run."""
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
 def _extract(text: str) -> tuple[dict[str, float], dict[str, str]]:
     prepared = prepare(text)
     return core_features(prepared.analysis), ngram_views(prepared.analysis.sentences)
@@ -38,15 +50,7 @@ def featurize(
     """Stylometric feature matrix, feature names, and each n-gram view's strings, one per text."""
     cache_dir = cache_dir or default_cache_dir()
     cache_file = cache_dir / f"features-{FEATURE_VERSION}.jsonl"
-    cache: dict[str, tuple[dict[str, float], dict[str, str]]] = {}
-    if cache_file.exists():
-        with open(cache_file, encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut short by an interrupted run
-                cache[entry["k"]] = (entry["f"], entry["v"])
+    cache = {entry["k"]: (entry["f"], entry["v"]) for entry in read_cache_entries(cache_file)}
     keys = [_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
     if missing:

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from kodetect.features.language_model import LM_FEATURES, lm_features
 from kodetect.lm.support import load_support, support_digest
 from kodetect.text.normalize import normalize
-from kodetect.training.featurize import default_cache_dir
+from kodetect.training.featurize import default_cache_dir, read_cache_entries
 
 # Bump when an LM feature's definition changes.
 LM_FEATURE_VERSION = "lm-1"
@@ -71,16 +71,7 @@ def _score(text: str) -> dict[str, float]:
 
 
 def _read_cache(path: Path) -> dict[str, dict[str, float]]:
-    cache: dict[str, dict[str, float]] = {}
-    if path.exists():
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut short by an interrupted run
-                cache[entry["k"]] = entry["f"]
-    return cache
+    return {entry["k"]: entry["f"] for entry in read_cache_entries(path)}
 
 
 def cache_path(cache_dir: Path | None = None) -> Path:
