@@ -1,14 +1,16 @@
 """Benchmark report: measure kodetect against the published anchors and write BENCHMARKS.md with figures.
 
-    python -m bench                         # everything (under an hour on 2 cores, deep mode included)
+    python -m bench                         # everything, deep mode included (see BENCHMARKS.md for the time)
     python -m bench --quick                 # CI: one seed, subsampled texts, fast mode only (minutes)
     python -m bench --only katfish,length   # selected sections
     python -m bench --no-deep               # skip deep mode and the zero-shot LM scores
 
-Sections: katfish, loso, families, cross-genre, length, calibration, speed. Run from the repository
-root; needs ../shared/data (or $KODETECT_DATA_DIR) and exits 2 without it. Figures go to
-docs/figures/ next to --out (or --figures). A full run (no --quick, no --only) also rewrites the
-README's "How accurate is it?" section from the same numbers; --readme/--no-readme override that.
+Sections: katfish, loso, families, cross-genre, length, calibration, attacks, speed, batch (the
+last includes bench/results/batch_*.md, measured by bench/batch_throughput.py and
+bench/batch_resume.py). Run from the repository root; needs ../shared/data (or $KODETECT_DATA_DIR)
+and exits 2 without it. Figures go to docs/figures/ next to --out (or --figures). A full run (no
+--quick, no --only) also rewrites the README's "How accurate is it?" section from the same numbers;
+--readme/--no-readme override that.
 """
 
 from __future__ import annotations

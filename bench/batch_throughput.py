@@ -283,10 +283,12 @@ def main() -> int:
         report += ["## Skipped", "", *skipped, ""]
     end_load = os.getloadavg()[0]
     report += ["## Conditions", "", f"- {machine_note()}.",
-               f"- Load average at the start {started_load:.2f}, at the end {end_load:.2f}: " +
-               ("the machine was shared with another CPU-heavy job (the load before this benchmark started), so these "
-                "numbers are lower than on an idle machine and vary between runs; all runs were under `nice -n 19`."
-                if started_load > 0.5 else "the machine was otherwise idle."), ""]
+               f"- Load average at the start {started_load:.2f}, at the end {end_load:.2f}; this benchmark ran at "
+               f"nice {os.nice(0)}. " + ("A load above the number of workers means other jobs shared the CPU: the "
+                                          "wall-clock rates are then lower than on an idle machine and vary between "
+                                          "runs, while CPU seconds per document change less."
+                                          if max(started_load, end_load) > 1.0 else "The machine was otherwise idle."),
+               ""]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(report), encoding="utf-8")
     print(f"wrote {args.out}")

@@ -3,7 +3,7 @@ Solar, Qwen2, Llama3.1 and the reserved 20% of human texts), for `kodetect eval`
 
     python bench/katfish_unseen.py /tmp/katfish_seed42_unseen.jsonl
     kodetect eval /tmp/katfish_seed42_unseen.jsonl --report report.md
-    kodetect eval /tmp/katfish_seed42_unseen.jsonl --attack all --report bench/results/attacks.md
+    kodetect eval /tmp/katfish_seed42_unseen.jsonl --attack all --report attacks.md
 """
 
 from __future__ import annotations

@@ -157,3 +157,14 @@ def test_workers_auto_is_one_per_core():
     args = cli.build_parser().parse_args(["batch", "in.jsonl", "-o", "out.jsonl", "--workers", "auto"])
     assert args.workers == (os.cpu_count() or 1)
     assert run(["batch", "in.jsonl", "-o", "out.jsonl", "--workers", "0"]) == 2
+
+
+def test_pool_workers_share_the_cores_for_the_language_model(monkeypatch):
+    from kodetect.batch.local import worker_threads
+
+    monkeypatch.delenv("KODETECT_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert worker_threads(2) == 4
+    assert worker_threads(16) == 1
+    monkeypatch.setenv("KODETECT_THREADS", "3")
+    assert worker_threads(2) is None  # the Detector reads $KODETECT_THREADS itself

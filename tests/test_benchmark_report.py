@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import summary  # noqa: E402
+from bench.report.batch import demote_headings  # noqa: E402
 from bench.report.context import cap_per_group, subsample  # noqa: E402
 from bench.report.cross_genre import leave_one_genre_out  # noqa: E402
 from bench.report.heldout import HeldOut  # noqa: E402
@@ -226,13 +227,18 @@ def test_quick_report_end_to_end(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     report = out.read_text("utf-8")
     for title in ("KatFish", "Leave one source out", "Leave one generator family out", "Cross-genre", "Length",
-                  "Calibration", "Speed"):
+                  "Calibration", "Robustness", "Speed", "Batch at scale"):
         assert f"## {title}" in report
+    assert "| ending-switch |" in report and "Mixed documents" in report
     assert "(failed)" not in report
     assert "Deep mode not measured" in report or "deep mode not requested" in report
     for name in ("roc_katfish", "roc_heldout", "histograms", "length", "reliability"):
         assert (tmp_path / "docs" / "figures" / f"{name}.png").exists()
     assert "No detector should be the sole basis" in done.stdout
+
+
+def test_included_results_nest_under_the_section_heading():
+    assert demote_headings("# Title\n\ntext #1\n## Sub\n###### deep") == "### Title\n\ntext #1\n#### Sub\n###### deep"
 
 
 def test_summary_names_the_worst_genre_or_says_there_was_no_false_positive():

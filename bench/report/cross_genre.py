@@ -3,8 +3,8 @@
 Two protocols. Leave one genre out: the shipped recipe's training pool without that genre; a
 KatFish genre is then tested on all of its KatFish texts (none was trained on), a dev genre on its
 pool texts, completed with the other side's validation texts from other genres when the genre is
-one-sided (news, reviews and wiki are human-only in dev/, chat and qa-answer AI-only). And, as in
-bench/protocols.py, dev/ only (no KatFish text at all) tested on each KatFish genre in full.
+one-sided (news, reviews and wiki are human-only in dev/, chat and qa-answer AI-only). And
+dev/ only (no KatFish text at all) tested on each KatFish genre in full.
 """
 
 from __future__ import annotations

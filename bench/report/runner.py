@@ -27,7 +27,9 @@ SECTIONS = {
     "cross-genre": "cross_genre:run",
     "length": "length:run",
     "calibration": "calibration:run",
+    "attacks": "attacks:run",
     "speed": "speed:run",
+    "batch": "batch:run",
 }
 
 

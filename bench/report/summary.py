@@ -133,6 +133,18 @@ def build(ctx: Context, sections: dict[str, Section], report_name: str) -> tuple
         ko.append(f"**학습에 없던 출처.** 한 출처를 빼고 학습해 그 출처로 시험했을 때 가장 낮은 AUROC는 "
                   f"{100 * worst[2]:.1f}({worst[0]})였습니다.")
 
+    attacks = sections.get("attacks")
+    if attacks and attacks.facts.get("drops", {}).get("fast"):
+        drops = {n: d for n, d in attacks.facts["drops"]["fast"].items() if not n.startswith("truncate")}
+        worst = max(drops, key=lambda n: drops[n])
+        en.append(f"**Edited text.** Under {len(drops)} kinds of edits people make to pass AI text as their own "
+                  "(invisible characters, look-alike letters, spacing, commas, sentence endings, particles, typos), "
+                  f"the fast mode's largest AUROC drop was {100 * drops[worst]:.1f} points ({worst}).")
+        ko.append(f"**편집된 글.** AI 글을 자기 글처럼 보이게 하려는 편집 {len(drops)}종"
+                  "(보이지 않는 문자, 비슷한 모양의 글자, 띄어쓰기, 쉼표, 종결어미, 조사, 오타)에서 "
+                  "fast 모드의 AUROC 하락은 최대 "
+                  f"{100 * drops[worst]:.1f}포인트({worst})였습니다.")
+
     speed = sections.get("speed")
     if speed and speed.facts.get("fast"):
         s = speed.facts["fast"]

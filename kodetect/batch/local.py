@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -34,13 +35,13 @@ def score_records(records: Iterator[Record], workers: int, mode: str, threshold_
     return _score_in_pool(records, workers, mode, threshold_mode)
 
 
-def _init_worker(mode: str, threshold_mode: str) -> None:
+def _init_worker(mode: str, threshold_mode: str, threads: int | None) -> None:
     global _worker_detector, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from kodetect.detector import Detector
 
     try:
-        _worker_detector = Detector(mode=mode, threshold_mode=threshold_mode)
+        _worker_detector = Detector(mode=mode, threshold_mode=threshold_mode, threads=threads)
     except Exception as exc:
         _worker_error = exc
 
@@ -52,7 +53,19 @@ def _score_in_worker(record: Record) -> dict[str, Any]:
     return score_record(_worker_detector, record)
 
 
+def worker_threads(workers: int) -> int | None:
+    """Language-model threads per pool worker: the cores shared out, unless $KODETECT_THREADS says.
+
+    Each worker's torch would otherwise use every core, and N workers on N cores then fight over
+    them: measured in deep mode, 2 workers on 2 cores took twice the CPU per document of one.
+    """
+    if os.environ.get("KODETECT_THREADS"):
+        return None  # the Detector reads it
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
 def _score_in_pool(records: Iterator[Record], workers: int, mode: str, threshold_mode: str) -> Iterator[dict[str, Any]]:
-    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (mode, threshold_mode)) as pool:
+    initargs = (mode, threshold_mode, worker_threads(workers))
+    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, initargs) as pool:
         while chunk := list(itertools.islice(records, POOL_CHUNK)):
             yield from pool.imap(_score_in_worker, chunk, chunksize=8)

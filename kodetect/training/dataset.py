@@ -34,10 +34,6 @@ CROP_MAX_CHARS = 1500
 LENGTH_BIN_EDGES = (0, 80, 120, 200, 350, 600, 1000, 10**9)
 SOURCE_CAP = {"default": 2500, "instructkr/LogicKor": 5000}
 VALIDATION_SHARE = 0.2
-# Deep mode trains on this share of the training set (by id hash, so every source keeps its share):
-# one language-model pass costs ~1 s per text on 2 cores, and the deep fusion head adds only six
-# features to the fast mode's, so 2,000 texts fit it as well as 5,000 (protocols compare both).
-DEEP_TRAIN_SHARE = 0.4
 KATFISH_TRAIN_SEED = "42"
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?。…])\s+|\n+")
@@ -79,10 +75,6 @@ def _unit_hash(key: str) -> float:
 def is_validation(row_id: str) -> bool:
     """Deterministic 20% of rows, by id, reserved for validation and calibration."""
     return _unit_hash("val:" + row_id) < VALIDATION_SHARE
-
-
-def deep_training_subset(examples: list[Example]) -> list[Example]:
-    return [e for e in examples if _unit_hash("deep:" + e.id) < DEEP_TRAIN_SHARE]
 
 
 def crop(text: str, rng: random.Random) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from kodetect.features.ngrams import VIEWS, counts_matrix, fit_idf, tfidf, view_buckets
 from kodetect.scoring.model import FusionHead, NgramHead, head_feature
@@ -34,15 +34,22 @@ def _logits(head: NgramHead, counts: sp.csr_matrix) -> np.ndarray:
     return np.asarray(tfidf(counts, head.idf) @ head.coef.astype(np.float64)).ravel() + head.intercept
 
 
-def out_of_fold_logits(counts: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+def out_of_fold_logits(counts: sp.csr_matrix, labels: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     """N-gram logits for each training text from a head that never saw it (for stacking).
+
+    `groups` keeps rows together in one fold (an edited copy with its original), so no text is
+    scored by a head that saw its near-twin.
 
     Out-of-fold logits keep the fusion head from trusting n-gram scores of texts the head memorised.
     (Folds grouped by source were tried: a held-out source often gets inverted n-gram logits, and
     the fusion head then learned to distrust a useful signal; leave-one-source-out AUROC dropped.)
     """
     logits = np.zeros(counts.shape[0])
-    for train_idx, test_idx in StratifiedKFold(STACKING_FOLDS, shuffle=True, random_state=0).split(counts, labels):
+    if groups is None:
+        folds = StratifiedKFold(STACKING_FOLDS, shuffle=True, random_state=0).split(counts, labels)
+    else:
+        folds = StratifiedGroupKFold(STACKING_FOLDS, shuffle=True, random_state=0).split(counts, labels, groups)
+    for train_idx, test_idx in folds:
         logits[test_idx] = _logits(fit_ngram_head(counts[train_idx], labels[train_idx]), counts[test_idx])
     return logits
 
@@ -67,12 +74,14 @@ def fit_heads(
     labels: np.ndarray,
     use_views: tuple[str, ...] = VIEWS,
     fusion_rows: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> FittedHeads:
     """Fit each n-gram head on all texts and the fusion head on features + out-of-fold logits.
 
     `fusion_rows` (a boolean mask over the texts): the fusion head sees only those rows, and
     `features` holds only their feature rows. Deep mode uses it so its n-gram heads learn from the
-    whole training set while the fusion head needs language-model features for a subset only.
+    edited copies too while its fusion head needs language-model features of the originals only.
+    `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`).
     """
     labels = np.asarray(labels)
     rows = np.ones(len(labels), dtype=bool) if fusion_rows is None else np.asarray(fusion_rows, dtype=bool)
@@ -81,7 +90,7 @@ def fit_heads(
     for view in use_views:
         counts = view_counts(views, view)
         heads[view] = fit_ngram_head(counts, labels)
-        columns.append(out_of_fold_logits(counts, labels)[rows, None])
+        columns.append(out_of_fold_logits(counts, labels, groups)[rows, None])
     fusion = fit_fusion(np.hstack(columns), labels[rows], [*names, *(head_feature(v) for v in use_views)])
     return FittedHeads(heads, fusion)
 

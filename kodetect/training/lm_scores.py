@@ -135,7 +135,7 @@ def build_packaged_support(directory: Path) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     from kodetect.eval.data import data_dir, load_katfish
     from kodetect.eval.protocols import KATFISH_GENRES
-    from kodetect.training.dataset import build_sets, deep_training_subset
+    from kodetect.training.dataset import build_sets
     from kodetect.training.train import MIN_HANGUL
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = {
         "katfish": [r["text"] for g in KATFISH_GENRES for r in load_katfish(g)],
         "validation": [e.text for e in validation_pool],
-        "train": [e.text for e in deep_training_subset(train_pool)],
+        "train": [e.text for e in train_pool],
         "length": [e.text for e in length_pool],
     }
     for name in args.only or parts:

@@ -12,14 +12,17 @@ import numpy as np
 from kodetect.eval.protocols import Recipe, Scorer
 from kodetect.features.language_model import LM_FEATURES, ZERO_SHOT_DIRECTION
 from kodetect.features.ngrams import VIEWS
+from kodetect.training.augment import augment_texts
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import fit_fusion, fit_heads, raw_scores
 from kodetect.training.lm_scores import lm_feature_matrix
 
 
 def fast_recipe(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS) -> Scorer:
-    features, names, views = featurize(list(texts), progress=False)
-    heads = fit_heads(features, names, views, np.asarray(labels), use_views=use_views)
+    """The shipped fast mode's training: the texts plus edited copies (see `augment.py`)."""
+    texts, labels, groups = augment_texts(texts, labels)
+    features, names, views = featurize(texts, progress=False)
+    heads = fit_heads(features, names, views, labels, use_views=use_views, groups=groups)
 
     def score(test_texts: Sequence[str]) -> np.ndarray:
         test_features, _, test_views = featurize(list(test_texts), progress=False)
@@ -39,8 +42,16 @@ def deep_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str], dict[str
 
 
 def deep_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
-    features, names, views = deep_features(texts)
-    heads = fit_heads(features, names, views, np.asarray(labels))
+    """The shipped deep mode's training: n-gram heads on the texts plus edited copies, the fusion head on
+    the original texts (an edited copy would need its own language-model pass)."""
+    n_original = len(texts)
+    texts, labels, groups = augment_texts(texts, labels)
+    features, names, views = featurize(texts, progress=False)
+    original = np.arange(len(texts)) < n_original
+    lm = lm_feature_matrix(list(texts[:n_original]), progress=False)
+    heads = fit_heads(
+        np.hstack([features[original], lm]), [*names, *LM_FEATURES], views, labels, fusion_rows=original, groups=groups
+    )
 
     def score(test_texts: Sequence[str]) -> np.ndarray:
         test_features, _, test_views = deep_features(test_texts)

@@ -27,7 +27,8 @@ from kodetect.features.language_model import LM_FEATURES
 from kodetect.lm.support import load_support, support_digest
 from kodetect.scoring.model import FastModel
 from kodetect.text.language import script_profile
-from kodetect.training.dataset import DEEP_TRAIN_SHARE, KATFISH_TRAIN_SEED, Example, build_sets, deep_training_subset
+from kodetect.training.augment import AUGMENT_EDITS, AUGMENT_SHARE, augment_examples, original_id
+from kodetect.training.dataset import KATFISH_TRAIN_SEED, Example, build_sets
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import fit_heads, raw_scores
 from kodetect.training.lm_scores import DEFAULT_LM_NAME, lm_feature_matrix
@@ -121,13 +122,15 @@ def _features(texts: list[str], mode: str, progress: bool = True):
 
 def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast") -> FastModel:
     started = datetime.now(UTC)
-    train_set, validation_set = build_sets(data_dir, MIN_HANGUL, seed)
-    # Deep mode: n-gram heads on the whole training set, the fusion head on the deep subset, whose
-    # language-model features are computed (one LM pass per text is the expensive part).
-    fusion_ids = {e.id for e in deep_training_subset(train_set)} if mode == "deep" else {e.id for e in train_set}
-    fusion_rows = np.array([e.id in fusion_ids for e in train_set])
-    print(f"training on {len(train_set)} texts ({int(fusion_rows.sum())} for the fusion head), "
-          f"validating on {len(validation_set)}", file=sys.stderr)
+    original_set, validation_set = build_sets(data_dir, MIN_HANGUL, seed)
+    train_set = augment_examples(original_set, seed)
+    # Deep mode fits its fusion head on the original texts only: an edited copy would need its own
+    # language-model pass. Its n-gram heads, like the fast mode's, learn from the copies too.
+    fusion_rows = np.array([mode != "deep" or e.id == original_id(e.id) for e in train_set])
+    groups = np.unique([original_id(e.id) for e in train_set], return_inverse=True)[1]
+    print(f"training on {len(train_set)} texts ({len(original_set)} and {len(train_set) - len(original_set)} "
+          f"edited copies; {int(fusion_rows.sum())} for the fusion head), validating on {len(validation_set)}",
+          file=sys.stderr)
     n_train = len(train_set)
     fast_features, names, views = featurize([e.text for e in train_set + validation_set])
     train_views = {view: values[:n_train] for view, values in views.items()}
@@ -141,7 +144,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
         names = [*names, *LM_FEATURES]
     y_train = np.array([e.label for e in train_set])
     y_val = np.array([e.label for e in validation_set])
-    heads = fit_heads(train_features, names, train_views, y_train, fusion_rows=fusion_rows)
+    heads = fit_heads(train_features, names, train_views, y_train, fusion_rows=fusion_rows, groups=groups)
 
     val_raw = raw_scores(heads, val_features, val_views)
     val_weights = source_balanced_weights(y_val, np.array([e.group for e in validation_set]))
@@ -171,9 +174,9 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
         "data_files": {name: file_sha256(data_dir / name) for name in DATA_FILES},
         "training_set": {
             "n": n_train,
-            **({"fusion_head_n": int(fusion_rows.sum()), "fusion_head_share": DEEP_TRAIN_SHARE}
-               if mode == "deep" else {}),
-            "by_group": _counts(train_set),
+            "edited_copies": {"n": n_train - len(original_set), "edits": list(AUGMENT_EDITS), "share": AUGMENT_SHARE},
+            "fusion_head_n": int(fusion_rows.sum()),
+            "by_group": _counts(original_set),
         },
         "validation_set": {"n": len(validation_set), "by_group": _counts(validation_set)},
         "validation": {

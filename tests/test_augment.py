@@ -1,0 +1,74 @@
+import numpy as np
+import scipy.sparse as sp
+
+from kodetect.eval.metrics import auroc
+from kodetect.training.augment import AUGMENT_SHARE, augment_examples, augment_texts, edited_copies, original_id
+from kodetect.training.dataset import Example
+from kodetect.training.fit import out_of_fold_logits
+
+FORMAL = [
+    f"오늘은 {topic}에 대해 이야기하겠습니다. 많은 사람들이 관심을 가지고 있습니다. 앞으로도 중요할 것입니다."
+    for topic in ("교육", "환경", "경제", "기술", "건강", "문화", "정치", "역사", "예술", "과학", "여행", "음식")
+]
+
+
+def test_edited_copies_change_endings_and_point_to_their_original():
+    copies = edited_copies(FORMAL, FORMAL)
+    assert copies, "some of twelve texts must be picked at a share of one half"
+    for index, text in copies:
+        assert text != FORMAL[index]
+        assert "습니다" not in text  # every formal ending moved to another speech level
+        assert text.split()[1] == FORMAL[index].split()[1]  # the words around the endings stay
+
+
+def test_edited_copies_do_not_depend_on_order():
+    forward = {FORMAL[i]: t for i, t in edited_copies(FORMAL, FORMAL)}
+    backward = {FORMAL[::-1][i]: t for i, t in edited_copies(FORMAL[::-1], FORMAL[::-1])}
+    assert forward == backward
+
+
+def test_about_the_configured_share_is_picked():
+    texts = [f"{i}번째 문장입니다. 이것은 시험입니다." for i in range(400)]
+    share = len(edited_copies(texts, texts)) / len(texts)
+    assert abs(share - AUGMENT_SHARE) < 0.1
+
+
+def test_text_without_declarative_endings_gets_no_copy():
+    texts = ["이건 뭘까? 정말 모르겠네?"] * 3
+    assert edited_copies(texts, [str(i) for i in range(3)]) == []
+
+
+def test_augment_texts_keeps_labels_and_groups_copies_with_originals():
+    labels = np.arange(len(FORMAL)) % 2
+    texts, all_labels, groups = augment_texts(FORMAL, labels)
+    assert texts[: len(FORMAL)] == FORMAL
+    assert len(texts) == len(all_labels) == len(groups) > len(FORMAL)
+    for row in range(len(FORMAL), len(texts)):
+        assert all_labels[row] == labels[groups[row]]
+        assert texts[row] != FORMAL[groups[row]]
+    assert list(groups[: len(FORMAL)]) == list(range(len(FORMAL)))
+
+
+def test_augment_examples_suffixes_ids():
+    examples = [Example(f"id{i}", t, i % 2, "g", "essay", "x") for i, t in enumerate(FORMAL)]
+    out = augment_examples(examples)
+    assert out[: len(examples)] == examples
+    by_id = {e.id: e for e in examples}
+    for copy in out[len(examples):]:
+        assert copy.id.endswith("~edited")
+        original = by_id[original_id(copy.id)]
+        assert (copy.label, copy.group, copy.genre) == (original.label, original.group, original.genre)
+
+
+def test_grouped_stacking_never_scores_a_text_with_a_head_that_saw_its_twin():
+    # Random labels and random n-gram counts: nothing to learn, except memorising a duplicate.
+    rng = np.random.default_rng(0)
+    n = 200
+    base = sp.random(n, 300, density=0.05, random_state=1, format="csr") * 10
+    counts = sp.vstack([base, base]).tocsr()
+    labels = np.tile(rng.integers(0, 2, n), 2)
+    groups = np.tile(np.arange(n), 2)
+    leaked = auroc(labels, out_of_fold_logits(counts, labels))
+    grouped = auroc(labels, out_of_fold_logits(counts, labels, groups))
+    assert leaked > 0.75
+    assert 0.35 < grouped < 0.65
