@@ -132,9 +132,9 @@ _names: list[str] = []
 def memoized_features(warm: Sequence[str] = ()) -> Iterator[None]:
     """Keep each text's fast features in memory while the report runs.
 
-    The recipes call `featurize`, which rereads its whole disk cache (tens of MB of JSON) on every
-    call with a text it has not seen; the protocols call it twice per fit and fit dozens of times,
-    so rereading would cost minutes. `warm`: texts to featurize in one call up front (one reread).
+    The recipes call `featurize`, which hashes every text and rebuilds its feature rows from the
+    disk cache's entries on each call; the protocols call it twice per fit and fit dozens of times.
+    `warm`: texts to featurize in one call up front.
     The recipes' own code still runs unchanged; only that lookup is served from memory.
     """
     import kodetect.training.recipe as recipe_module
@@ -306,18 +306,11 @@ class Context:
 
     def lm_missing(self, texts: Sequence[str]) -> int:
         """How many of `texts` the LM feature cache lacks (each would cost a language-model pass)."""
-        from kodetect.training.lm_scores import _text_key, cache_path
+        from kodetect.training.lm_scores import _read_cache, _text_key, cache_path
 
         path = cache_path()
         key = path.stem.removeprefix("lm-features-")
-        cached: set[str] = set()
-        if path.exists():
-            with open(path, encoding="utf-8") as handle:
-                for line in handle:
-                    try:
-                        cached.add(json.loads(line)["k"])
-                    except (json.JSONDecodeError, KeyError):
-                        continue  # a line cut short by an interrupted scoring run
+        cached = _read_cache(path)
         return sum(_text_key(key, t) not in cached for t in set(texts))
 
     def deep_protocol_reason(self, texts: Sequence[str]) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from kodetect.features.ngrams import VIEWS
 from kodetect.features.vector import core_features, ngram_views, prepare
+from kodetect.training.cache import shared_cache
 
 # Bump when a feature's definition changes, so stale cache entries are not reused.
 FEATURE_VERSION = "core-3"
@@ -27,18 +28,6 @@ def _key(text: str) -> str:
     return hashlib.sha256(f"{FEATURE_VERSION}\0{text}".encode()).hexdigest()
 
 
-def read_cache_entries(path: Path) -> Iterator[dict]:
-    """The entries of a JSONL feature cache, skipping a last line cut short by an interrupted run."""
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue
-
-
 def _extract(text: str) -> tuple[dict[str, float], dict[str, str]]:
     prepared = prepare(text)
     return core_features(prepared.analysis), ngram_views(prepared.analysis.sentences)
@@ -50,7 +39,7 @@ def featurize(
     """Stylometric feature matrix, feature names, and each n-gram view's strings, one per text."""
     cache_dir = cache_dir or default_cache_dir()
     cache_file = cache_dir / f"features-{FEATURE_VERSION}.jsonl"
-    cache = {entry["k"]: (entry["f"], entry["v"]) for entry in read_cache_entries(cache_file)}
+    cache = shared_cache(cache_file, "features", lambda entry: (entry["f"], entry["v"])).entries()
     keys = [_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
     if missing:

@@ -25,7 +25,8 @@ from tqdm import tqdm
 from kodetect.features.language_model import LM_FEATURES, lm_features
 from kodetect.lm.support import load_support, support_digest
 from kodetect.text.normalize import normalize
-from kodetect.training.featurize import default_cache_dir, read_cache_entries
+from kodetect.training.cache import shared_cache
+from kodetect.training.featurize import default_cache_dir
 
 # Bump when an LM feature's definition changes.
 LM_FEATURE_VERSION = "lm-1"
@@ -71,7 +72,7 @@ def _score(text: str) -> dict[str, float]:
 
 
 def _read_cache(path: Path) -> dict[str, dict[str, float]]:
-    return {entry["k"]: entry["f"] for entry in read_cache_entries(path)}
+    return shared_cache(path, "lm", lambda entry: entry["f"]).entries()
 
 
 def cache_path(cache_dir: Path | None = None) -> Path:
