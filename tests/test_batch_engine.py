@@ -8,46 +8,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from batch_fakes import KOREAN, install_fake_detector, run
 
 from kodetect.batch.records import contiguous_slices
 from kodetect.batch.sinks import finished_jsonl_ids
 from kodetect.cli import main as cli
 from kodetect.cli.batch import open_records
-from kodetect.detection import Detection, ModelInfo, NormalizationReport, SentenceScore
 
 REPO = Path(__file__).resolve().parents[1]
-KOREAN = "인공지능은 다양한 분야에서 활용되고 있습니다. 이러한 변화는 우리의 삶을 크게 바꾸고 있습니다."
-
-
-class FakeDetector:
-    stop_after: int | None = None
-    calls = 0
-
-    def __init__(self, mode: str, threshold_mode: str):
-        self.mode, self.threshold_mode = mode, threshold_mode
-
-    def detect(self, text: str) -> Detection:
-        FakeDetector.calls += 1
-        if FakeDetector.stop_after is not None and FakeDetector.calls > FakeDetector.stop_after:
-            raise KeyboardInterrupt
-        if "BUG" in text:
-            raise ValueError("unexpected")
-        return Detection(0.1, "human", self.mode, self.threshold_mode, [SentenceScore(0, len(text), text, 0.1)],
-                         [], NormalizationReport(), ModelInfo("fake", "1"))
-
-
 @pytest.fixture
 def fake(monkeypatch):
-    FakeDetector.stop_after, FakeDetector.calls = None, 0
-    monkeypatch.setattr(cli, "_make_detector", FakeDetector)
-    return FakeDetector
-
-
-def run(argv: list[str]) -> int:
-    try:
-        return cli.main(argv)
-    except SystemExit as exc:
-        return exc.code
+    return install_fake_detector(monkeypatch)
 
 
 def write_jsonl(path: Path, n: int, blank_every: int = 0) -> None:

@@ -9,50 +9,17 @@ import pytest
 pa = pytest.importorskip("pyarrow", reason="Parquet support needs pyarrow: pip install -e '.[parquet]'")
 pq = pytest.importorskip("pyarrow.parquet", reason="Parquet support needs pyarrow: pip install -e '.[parquet]'")
 
+from batch_fakes import KOREAN, install_fake_detector, run  # noqa: E402
+
 from kodetect.batch import parquet  # noqa: E402
 from kodetect.batch.sinks import plan_output  # noqa: E402
-from kodetect.cli import main as cli  # noqa: E402
 from kodetect.cli.batch import open_records  # noqa: E402
-from kodetect.detection import DETECTION_FIELDS, Detection, ModelInfo, NormalizationReport, SentenceScore  # noqa: E402
-from kodetect.errors import InputError  # noqa: E402
-
-KOREAN = "인공지능은 다양한 분야에서 활용되고 있습니다. 이러한 변화는 우리의 삶을 크게 바꾸고 있습니다."
-
-
-class FakeDetector:
-    """Deterministic stand-in for the model; `stop_after` raises KeyboardInterrupt like Ctrl-C."""
-
-    stop_after: int | None = None
-    calls = 0
-
-    def __init__(self, mode: str, threshold_mode: str):
-        self.mode, self.threshold_mode = mode, threshold_mode
-
-    def detect(self, text: str) -> Detection:
-        FakeDetector.calls += 1
-        if FakeDetector.stop_after is not None and FakeDetector.calls > FakeDetector.stop_after:
-            raise KeyboardInterrupt
-        if "TOO LONG" in text:
-            raise InputError("text has 300000 characters; the limit is 200000")
-        p = 0.9 if "AI" in text else 0.1
-        return Detection(p, "ai" if p > 0.5 else "human", self.mode, self.threshold_mode,
-                         [SentenceScore(0, len(text), text, p)], [],
-                         NormalizationReport(tampering={"invisible_characters": text.count("\u200b")}),
-                         ModelInfo("fake-model", "9.9"))
+from kodetect.detection import DETECTION_FIELDS  # noqa: E402
 
 
 @pytest.fixture
 def fake(monkeypatch):
-    FakeDetector.stop_after, FakeDetector.calls = None, 0
-    monkeypatch.setattr(cli, "_make_detector", FakeDetector)
-    return FakeDetector
-
-
-def run(argv: list[str]) -> int:
-    try:
-        return cli.main(argv)
-    except SystemExit as exc:
-        return exc.code
+    return install_fake_detector(monkeypatch)
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -7,6 +7,7 @@ import types
 from pathlib import Path
 
 import pytest
+from batch_fakes import run
 
 from kodetect import __version__
 from kodetect.cli import main as cli
@@ -65,14 +66,6 @@ def fake(monkeypatch):
     FakeDetector.instances = []
     monkeypatch.setattr(cli, "_make_detector", FakeDetector)
     return FakeDetector
-
-
-def run(argv: list[str]) -> int:
-    """main() returns its exit code, but argparse exits itself on usage errors."""
-    try:
-        return cli.main(argv)
-    except SystemExit as exc:
-        return exc.code
 
 
 def set_stdin(monkeypatch, data: bytes, tty: bool = False) -> None:

@@ -95,17 +95,15 @@ def _drop(results: dict[str, dict], name: str) -> float:
 def run(ctx: Context) -> Section:
     section = Section("attacks", "Robustness: edits people make, and mixed documents", data_files=KATFISH_FILES)
     texts = katfish_test_set(ctx)
-    fast_cap = 15 if ctx.settings.quick else None
-    chosen = {"fast": cap_per_group(texts, fast_cap, key=lambda h: (h.genre, h.label))}
-    results = {}
+    # Texts per (genre, side): every one in a full run of fast mode; deep mode pays an LM pass per edited text.
+    caps = {"fast": 15 if ctx.settings.quick else None, "deep": ctx.settings.deep_per_group}
+    attacks = {"fast": list(ATTACKS), "deep": list(DEEP_ATTACKS)}
+    chosen, results = {}, {}
     for mode in ctx.modes():
         detector = ctx.detector(mode)
         section.models.append(ctx.model_versions[mode])
-        if mode == "deep":
-            chosen["deep"] = cap_per_group(texts, ctx.settings.deep_per_group, key=lambda h: (h.genre, h.label))
-            results[mode] = attack_table(detector, chosen[mode], DEEP_ATTACKS, f"attacks {mode}")
-        else:
-            results[mode] = attack_table(detector, chosen[mode], list(ATTACKS), f"attacks {mode}")
+        chosen[mode] = cap_per_group(texts, caps[mode], key=lambda h: (h.genre, h.label))
+        results[mode] = attack_table(detector, chosen[mode], attacks[mode], f"attacks {mode}")
     deep_reason = ctx.deep_reason()
 
     section.blocks.append(
@@ -115,12 +113,9 @@ def run(ctx: Context) -> Section:
         "Rated = texts given a probability (the others were too short after the edit). Reproduce one row with "
         "`kodetect eval FILE --attack NAME --seed 0` on these texts (`python bench/katfish_unseen.py FILE`).")
     for mode, rows in chosen.items():
-        if mode in results:
-            section.blocks.append(f"*{mode}*: {len(rows)} texts ({sum(h.label == 0 for h in rows)} human, "
-                                  f"{sum(h.label == 1 for h in rows)} AI)"
-                                  + (", at most "
-                                     f"{ctx.settings.deep_per_group if mode == 'deep' else fast_cap} per genre and "
-                                     "side." if mode == "deep" or fast_cap else "."))
+        section.blocks.append(f"*{mode}*: {len(rows)} texts ({sum(h.label == 0 for h in rows)} human, "
+                              f"{sum(h.label == 1 for h in rows)} AI)"
+                              + (f", at most {caps[mode]} per genre and side." if caps[mode] else "."))
     if deep_reason:
         section.blocks.append(f"Deep mode not measured here: {deep_reason}.")
 

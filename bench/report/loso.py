@@ -39,30 +39,38 @@ def _pool_note(ctx: Context) -> str:
             f"{len(validation)} of {len(full_validation)} validation texts.")
 
 
-def run_sources(ctx: Context) -> Section:
-    section = Section("loso", "Leave one source out", data_files=DEV_FILES + KATFISH_FILES,
-                      models=["recipe retrained without each source"])
+def _retrain(ctx: Context, section: Section, protocol) -> dict[str, list]:
+    """`protocol(recipe, train pool, validation pool)` for every recipe that can run here, by mode."""
     train, validation = ctx.protocol_pools
     recipes = _recipes(ctx, section)
-    results = {}
     with memoized_features(warm=[e.text for e in [*train, *validation]]):
-        for mode, recipe in recipes.items():
-            results[mode] = leave_one_source_out(recipe, train, validation)
-    section.blocks.insert(0, (
-        "Train without one source, test on it. A held-out AI source is tested against the validation humans "
-        "of every other source, a held-out human source against the validation AI texts of the others. "
-        + _pool_note(ctx) + " AUROC and TPR at 1% FPR ×100."))
-    header = ["held-out source", "side", "n test"]
+        return {mode: protocol(recipe, train, validation) for mode, recipe in recipes.items()}
+
+
+def _by_mode_table(results: dict[str, list], header: list[str], first_cells) -> str:
+    """One row per held-out item (`first_cells` of the fast result), AUROC and TPR@1%FPR for each mode."""
     for mode in results:
         header += [f"AUROC {mode}", f"TPR@1%FPR {mode}"]
     rows = []
     for i, r in enumerate(results["fast"]):
-        row = [r.held_out, r.side, r.n_test]
+        row = first_cells(r)
         for mode in results:
             other = results[mode][i]
             row += [fmt(other.auroc), fmt(other.tpr_at_1pct_fpr, digits=1)]
         rows.append(row)
-    section.blocks.append(table(header, rows))
+    return table(header, rows)
+
+
+def run_sources(ctx: Context) -> Section:
+    section = Section("loso", "Leave one source out", data_files=DEV_FILES + KATFISH_FILES,
+                      models=["recipe retrained without each source"])
+    results = _retrain(ctx, section, leave_one_source_out)
+    section.blocks.insert(0, (
+        "Train without one source, test on it. A held-out AI source is tested against the validation humans "
+        "of every other source, a held-out human source against the validation AI texts of the others. "
+        + _pool_note(ctx) + " AUROC and TPR at 1% FPR ×100."))
+    section.blocks.append(_by_mode_table(results, ["held-out source", "side", "n test"],
+                                         lambda r: [r.held_out, r.side, r.n_test]))
     section.facts = {mode: [(r.held_out, r.side, r.auroc) for r in rs] for mode, rs in results.items()}
     return section
 
@@ -70,27 +78,13 @@ def run_sources(ctx: Context) -> Section:
 def run_families(ctx: Context) -> Section:
     section = Section("families", "Leave one generator family out", data_files=DEV_FILES + KATFISH_FILES,
                       models=["recipe retrained without each family's AI texts"])
-    train, validation = ctx.protocol_pools
-    recipes = _recipes(ctx, section)
-    results = {}
-    with memoized_features(warm=[e.text for e in [*train, *validation]]):
-        for mode, recipe in recipes.items():
-            results[mode] = leave_one_generator_family_out(recipe, train, validation)
+    results = _retrain(ctx, section, leave_one_generator_family_out)
     section.blocks.insert(0, (
         "Train without every AI text of one generator family, test on that family's texts (both pools) "
         "against all validation humans. Families group the data's `generator` strings by model maker "
         "(kodetect/eval/generator_families.py; the mapping is listed below). " + _pool_note(ctx)))
-    header = ["held-out family", "generators", "n AI", "n human"]
-    for mode in results:
-        header += [f"AUROC {mode}", f"TPR@1%FPR {mode}"]
-    rows = []
-    for i, r in enumerate(results["fast"]):
-        row = [FAMILIES[r.family], r.n_generators, r.n_ai, r.n_human]
-        for mode in results:
-            other = results[mode][i]
-            row += [fmt(other.auroc), fmt(other.tpr_at_1pct_fpr, digits=1)]
-        rows.append(row)
-    section.blocks.append(table(header, rows))
+    section.blocks.append(_by_mode_table(results, ["held-out family", "generators", "n AI", "n human"],
+                                         lambda r: [FAMILIES[r.family], r.n_generators, r.n_ai, r.n_human]))
 
     # The mapping over the whole data (not only the pools), with text counts, so every string is accounted for.
     counts: Counter[str] = Counter()
@@ -108,6 +102,7 @@ def run_families(ctx: Context) -> Section:
     }
     section.facts["families_in_data"] = {f: len(gs) for f, gs in members.items()}
     section.facts["generators_in_data"] = len(counts)
+    train, validation = ctx.protocol_pools
     section.facts["pool_families"] = sorted({generator_family(e.generator) for e in [*train, *validation]
                                             if e.label == 1})
     return section
