@@ -49,6 +49,7 @@ _TAMPERING_DESCRIPTIONS = {
     "full_width": "full-width characters were folded to their ordinary forms",
     "non_nfc": "characters not in Unicode NFC were recomposed",
     "invalid_characters": "characters that cannot be encoded (lone surrogates) were removed",
+    "missing_spaces": "the text had almost no word spaces; they were restored before analysis",
 }
 
 

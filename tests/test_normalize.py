@@ -180,7 +180,7 @@ PIECES = (
     + [("\u0430", "a")]  # Cyrillic а in Korean text
     + [("Ａ", "A"), ("ｂ", "b"), ("１", "1"), ("！", "!"), ("，", ","), ("\u3000", " ")]
 )
-PREFIX = "가나다라마바사아자차카타파하" * 6  # keeps the text Korean whatever the pieces are
+PREFIX = "가나다 라마바 사아자 차카타 파하 " * 6  # keeps the text Korean (and spaced) whatever the pieces are
 
 
 @settings(max_examples=200, deadline=None)

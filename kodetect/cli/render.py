@@ -44,6 +44,7 @@ _TAMPERING_PHRASES: dict[str, tuple[str, str]] = {
     "full_width": ("converted", "full-width characters"),
     "decomposed_hangul": ("recomposed", "Hangul syllables split into jamo"),
     "non_nfc": ("normalised", "non-NFC character sequences"),
+    "missing_spaces": ("restored", "missing word spaces"),
 }
 Paint = Callable[[str, str], str]
 _ARROWS = {"ai": "↑ AI   ", "human": "↓ human", "neutral": "· –    "}

@@ -7,6 +7,9 @@ feature is computed, count what was undone (tampering is itself evidence), and k
 character of the clean text the span of the original text it came from, so sentence offsets can be
 reported against what the user gave us.
 
+Text written without word spaces gets them back (see `spacing.py`): removing them is an evasion too,
+and every feature downstream reads words.
+
 Formatting (markdown markers, emoji) is set aside too, for a different reason: in the training data
 chat answers carry markdown and tweets carry emoji, so a classifier would learn the layout instead
 of the writing. It is counted separately and never called tampering.
@@ -17,6 +20,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from kodetect.text.spacing import inserted_spaces, lacks_spaces
 
 # Characters that render as nothing. Removing them cannot change what a reader sees.
 INVISIBLE_CHARS = frozenset(
@@ -228,6 +233,29 @@ def _strip_formatting(chars, starts, ends, counts):
     return [chars[k] for k in keep], [starts[k] for k in keep], [ends[k] for k in keep]
 
 
+def _restore_spaces(chars, starts, ends, counts):
+    """Insert the spaces Kiwi's spacing model finds missing; each maps to an empty original span."""
+    text = "".join(chars)
+    if not lacks_spaces(text):
+        return chars, starts, ends
+    positions = set(inserted_spaces(text))
+    if not positions:
+        return chars, starts, ends
+    counts["missing_spaces"] = len(positions)
+    out_c: list[str] = []
+    out_s: list[int] = []
+    out_e: list[int] = []
+    for k, c in enumerate(chars):
+        if k in positions:
+            out_c.append(" ")
+            out_s.append(starts[k])
+            out_e.append(starts[k])
+        out_c.append(c)
+        out_s.append(starts[k])
+        out_e.append(ends[k])
+    return out_c, out_s, out_e
+
+
 def normalize(text: str, strip_formatting: bool = True) -> NormalizedText:
     """Clean `text` for analysis; see the module docstring for what is undone and why."""
     chars: list[str] = []
@@ -262,5 +290,6 @@ def normalize(text: str, strip_formatting: bool = True) -> NormalizedText:
 
     if strip_formatting:
         chars, starts, ends = _strip_formatting(chars, starts, ends, formatting)
+    chars, starts, ends = _restore_spaces(chars, starts, ends, tampering)
 
     return NormalizedText(text, "".join(chars), starts, ends, tampering, formatting)

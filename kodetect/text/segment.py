@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -64,6 +65,13 @@ def get_kiwi() -> Kiwi:
         return Kiwi(**KIWI_OPTIONS)
 
 
+@contextmanager
+def kiwi_session() -> Iterator[Kiwi]:
+    """The process's Kiwi, held alone: a Kiwi instance is not safe to share between threads."""
+    with _lock:
+        yield get_kiwi()
+
+
 def _split_at_newlines(text: str, start: int, end: int, tokens: list[Token]) -> Iterator[Sentence]:
     piece_start = start
     for pos in range(start, end + 1):
@@ -94,7 +102,6 @@ def analyze(text: str) -> Analysis:
     """Split `text` into sentences with their morphemes."""
     if not text.strip():
         return Analysis(text, ())
-    kiwi = get_kiwi()
-    with _lock:  # a Kiwi instance is not safe to share between threads
+    with kiwi_session() as kiwi:
         kiwi_sentences = kiwi.split_into_sents(text, return_tokens=True)
     return Analysis(text, _sentences_from_kiwi(text, kiwi_sentences))

@@ -16,8 +16,9 @@ from kodetect.features.ngrams import VIEWS
 from kodetect.features.vector import core_features, ngram_views, prepare
 from kodetect.training.cache import shared_cache
 
-# Bump when a feature's definition changes, so stale cache entries are not reused.
-FEATURE_VERSION = "core-3"
+# Bump when a feature's definition, or the normalisation before it, changes, so stale cache entries are
+# not reused. core-4: texts without word spaces get them back (text/spacing.py).
+FEATURE_VERSION = "core-4"
 
 
 def default_cache_dir() -> Path:

@@ -1,7 +1,8 @@
 """Language-model features for thousands of training and evaluation texts, cached on disk.
 
 Scoring a text with the LM costs about a second on 2 cores, so every result is kept in a JSONL
-cache keyed by the LM, its token support and the text's hash; protocols that retrain many times
+cache keyed by the LM, its token support and the hash of the text the LM reads (the normalised text,
+so an attacked copy that normalisation undoes shares its original's entry); protocols that retrain many times
 then only pay for the first pass, and an interrupted pass resumes where it stopped.
 
     python -m kodetect.training.lm_scores [--workers 2]   # scores KatFish and the training pool
@@ -28,8 +29,9 @@ from kodetect.text.normalize import normalize
 from kodetect.training.cache import shared_cache
 from kodetect.training.featurize import default_cache_dir
 
-# Bump when an LM feature's definition changes.
-LM_FEATURE_VERSION = "lm-1"
+# Bump when an LM feature's definition, or what normalisation hands the LM, changes. lm-2: texts
+# without word spaces get them back (text/spacing.py); keyed by the normalised text from then on.
+LM_FEATURE_VERSION = "lm-2"
 # The default LM's identity: the GGUF file (its sha256 is checked when the package assembles it).
 DEFAULT_LM_NAME = "gemma-3-270m-q4_k_m.gguf"
 
@@ -41,7 +43,7 @@ def model_key(lm_name: str = DEFAULT_LM_NAME, support: np.ndarray | None = None)
 
 
 def _text_key(key: str, text: str) -> str:
-    return hashlib.sha256(f"{key}\0{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{key}\0{normalize(text).text}".encode()).hexdigest()
 
 
 def _load_default_lm(threads: int):
