@@ -17,16 +17,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
+from kodetect.text.language import is_syllable
 from kodetect.text.segment import Morpheme, analyze, get_kiwi
 
 Attack = Callable[[str, random.Random], str]
 
 _ZERO_WIDTH = ("\u200b", "\u200c", "\u2060")
-_SYLLABLE_FIRST, _SYLLABLE_LAST = 0xAC00, 0xD7A3
-
-
-def _is_syllable(char: str) -> bool:
-    return _SYLLABLE_FIRST <= ord(char) <= _SYLLABLE_LAST
+_SYLLABLE_FIRST = 0xAC00  # 가; a syllable is 가 + (initial × 21 + vowel) × 28 + final
 
 
 def _apply_edits(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
@@ -48,7 +45,7 @@ def zero_width(text: str, rng: random.Random) -> str:
     out = []
     for i, char in enumerate(text):
         out.append(char)
-        if i + 1 < len(text) and _is_syllable(char) and _is_syllable(text[i + 1]) and rng.random() < 0.3:
+        if i + 1 < len(text) and is_syllable(char) and is_syllable(text[i + 1]) and rng.random() < 0.3:
             out.append(rng.choice(_ZERO_WIDTH))
     return "".join(out)
 
@@ -168,7 +165,7 @@ _ACTION_STEMS = frozenset({"VV", "XSV"})  # take -는다/-ㄴ다 in the plain pr
 
 
 def _has_final_consonant(char: str) -> bool:
-    return _is_syllable(char) and (ord(char) - _SYLLABLE_FIRST) % 28 != 0
+    return is_syllable(char) and (ord(char) - _SYLLABLE_FIRST) % 28 != 0
 
 
 def _conjugate(morphs: Sequence[tuple[str, str]], register: str) -> str:
@@ -275,7 +272,7 @@ def _typo_syllable(char: str, rng: random.Random) -> str:
 
 
 def typos(text: str, rng: random.Random) -> str:
-    return "".join(_typo_syllable(c, rng) if _is_syllable(c) and rng.random() < 0.03 else c for c in text)
+    return "".join(_typo_syllable(c, rng) if is_syllable(c) and rng.random() < 0.03 else c for c in text)
 
 
 # --- truncation ------------------------------------------------------------------------------------

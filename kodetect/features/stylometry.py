@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+from kodetect.text.language import is_syllable
 from kodetect.text.segment import Analysis, Morpheme, Sentence
 
 _POS_GROUPS = {
@@ -73,10 +74,6 @@ _CONTENT_TAGS = frozenset({"NNG", "NNP", "VV", "VA", "MAG", "XR"})
 _TAG_TO_GROUP = {tag: name for name, tags in _POS_GROUPS.items() for tag in tags}
 _ENDING_KINDS = ("formal", "polite", "plain", "question", "casual", "noun", "none")
 _QUOTES_BRACKETS = frozenset("\"'“”‘’()[]「」『』")
-
-
-def _is_syllable(char: str) -> bool:
-    return "\uac00" <= char <= "\ud7a3"
 
 
 def _ending_kind(tokens: Sequence[Morpheme]) -> tuple[str, str | None]:
@@ -153,7 +150,7 @@ def sentence_stats(text: str, sentence: Sentence) -> SentenceStats:
                 before["other"] += 1
         previous_tag = tag
     tags = tuple(t.tag for t in tokens)
-    words = [w for w in sentence.text.split() if any(_is_syllable(c) for c in w)]
+    words = [w for w in sentence.text.split() if any(is_syllable(c) for c in w)]
     ending, final_form = _ending_kind(tokens)
     body = sentence.text
     stripped = body.rstrip()
@@ -175,7 +172,7 @@ def sentence_stats(text: str, sentence: Sentence) -> SentenceStats:
         word_chars=sum(len(w) for w in words),
         comma_positions=tuple(positions),
         comma_before=before,
-        hangul=sum(1 for c in body if _is_syllable(c)),
+        hangul=sum(1 for c in body if is_syllable(c)),
         ending=ending,
         final_form=final_form,
         chars=len(body),

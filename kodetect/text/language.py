@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def is_syllable(char: str) -> bool:
+    """A precomposed Hangul syllable (가-힣), the unit Korean text is counted in."""
+    return "\uac00" <= char <= "\ud7a3"
+
+
 def is_hangul(char: str) -> bool:
     code = ord(char)
     return 0xAC00 <= code <= 0xD7A3 or 0x3131 <= code <= 0x318E or 0x1100 <= code <= 0x11FF

@@ -10,6 +10,7 @@ placed as the author had them, measured on the KatFish test texts with their spa
 
 from __future__ import annotations
 
+from kodetect.text.language import is_syllable
 from kodetect.text.segment import kiwi_session
 
 # Long enough that a casual one-liner typed without spaces is left as it is.
@@ -18,16 +19,12 @@ MIN_SYLLABLES = 50
 MAX_SYLLABLES_PER_SPACE = 15
 
 
-def _is_syllable(char: str) -> bool:
-    return "\uac00" <= char <= "\ud7a3"
-
-
 def lacks_spaces(text: str) -> bool:
     """True when `text` has enough Hangul to judge and far fewer spaces than Korean prose has.
 
     Line breaks do not count: a poem whose lines lost their inner spaces has still lost them.
     """
-    syllables = sum(1 for c in text if _is_syllable(c))
+    syllables = sum(1 for c in text if is_syllable(c))
     if syllables < MIN_SYLLABLES:
         return False
     spaces = text.count(" ") + text.count("\t")

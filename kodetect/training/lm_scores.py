@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def model_key(lm_name: str = DEFAULT_LM_NAME, support: np.ndarray | None = None)
     return f"{LM_FEATURE_VERSION}-{lm_name}-{support_digest(support)}"
 
 
+# Protocols look the same thousands of texts up dozens of times; normalising each text anew (with
+# Kiwi's spacing for the few that lack spaces) cost ~6 s per lookup of the training pool.
+@lru_cache(maxsize=100_000)
 def _text_key(key: str, text: str) -> str:
     return hashlib.sha256(f"{key}\0{normalize(text).text}".encode()).hexdigest()
 
