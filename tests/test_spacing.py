@@ -64,3 +64,10 @@ def test_long_unspaced_line_is_restored_piece_by_piece():
     result = normalize(line)
     assert result.text.replace(" ", "") == line
     assert result.tampering["missing_spaces"] > len(line) / 10
+
+
+def test_stray_jamo_from_kiwi_do_not_cost_the_spaces_of_a_piece():
+    from kodetect.text.spacing import _aligned
+
+    assert _aligned("공부를했는데", "공부를 했ᆫ는데") == [3]
+    assert _aligned("공부를했는데", "공부를 핬는데") == []  # a changed syllable: the piece is left alone

@@ -60,6 +60,9 @@ def inserted_spaces(text: str) -> list[int]:
 
 
 def _aligned(piece: str, spaced: str) -> list[int]:
+    """Where `spaced` puts a space into `piece`. Kiwi sometimes also inserts a stray jamo (a final
+    consonant of a contraction it expanded); such extra characters are skipped, and only when every
+    character of `piece` is found in order are the positions used."""
     out: list[int] = []
     i = 0
     for char in spaced:
@@ -67,6 +70,10 @@ def _aligned(piece: str, spaced: str) -> list[int]:
             i += 1
         elif char == " ":
             out.append(i)
-        else:
+        elif not _is_conjoining_jamo(char):
             return []
-    return [p for p in out if 0 < p < len(piece)] if i == len(piece) else []
+    return sorted({p for p in out if 0 < p < len(piece)}) if i == len(piece) else []
+
+
+def _is_conjoining_jamo(char: str) -> bool:
+    return "\u1100" <= char <= "\u11ff"
