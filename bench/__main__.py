@@ -8,9 +8,11 @@
 Sections: katfish, loso, families, cross-genre, length, calibration, attacks, speed, batch (the
 last includes bench/results/batch_*.md, measured by bench/batch_throughput.py and
 bench/batch_resume.py). Run from the repository root; needs ../shared/data (or $KODETECT_DATA_DIR)
-and exits 2 without it. Figures go to docs/figures/ next to --out (or --figures). A full run (no
---quick, no --only) also rewrites the README's "How accurate is it?" section from the same numbers;
---readme/--no-readme override that.
+and exits 2 without it. Deep mode's language-model features of the benchmark texts ship in
+bench/lm_cache/ and are copied into the local cache first (checked by re-scoring a few; see
+bench/report/lm_seed.py; --no-lm-seed skips that). Figures go to docs/figures/ next to --out (or
+--figures). A full run (no --quick, no --only) also rewrites the README's "How accurate is it?"
+section from the same numbers; --readme/--no-readme override that.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.report.runner import PARALLEL, SECTIONS, fill_caches, run_one, worker
+from bench.report.runner import PARALLEL, SECTIONS, fill_caches, protocol_texts, run_one, worker
 from kodetect.eval.data import DATA_DIR_ENV, data_dir
 
 if TYPE_CHECKING:
@@ -57,6 +59,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     deep.add_argument("--no-deep", dest="deep", action="store_false")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes for the retraining sections (default: 2, or 1 on one core)")
+    parser.add_argument("--no-lm-seed", action="store_true",
+                        help="do not copy the shipped language-model features (bench/lm_cache/) into the local cache")
     readme = parser.add_mutually_exclusive_group()
     readme.add_argument("--readme", type=Path, help="rewrite this README's marked summary section")
     readme.add_argument("--no-readme", action="store_true", help="never touch the README")
@@ -78,6 +82,7 @@ def _preamble(ctx: Context, sections: list[Section], seconds: float, english: st
         ["kodetect", __version__],
         *[[f"model, {mode}", version] for mode, version in sorted(ctx.model_versions.items())],
         ["machine", f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"],
+        *([["language-model features", ctx.lm_seeding.describe()]] if ctx.lm_seeding else []),
         ["run time", f"{seconds / 60:.1f} min (" + ", ".join(f"{s.key} {s.seconds:.0f} s" for s in sections) + ")"],
     ]
     return [
@@ -119,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
             ctx.detector("fast")  # the header names the shipped model even when no section loads it
         except Unavailable as exc:
             print(f"warning: {exc}", file=sys.stderr)
+        if settings.deep and not args.no_lm_seed and ctx.deep_recipes_reason is None:
+            from bench.report.context import with_edited_copies
+            from bench.report.lm_seed import seed_local_cache
+
+            ctx.lm_seeding = seed_local_cache(with_edited_copies(protocol_texts(ctx)))
+            if ctx.lm_seeding:
+                print(f"[bench] {ctx.lm_seeding.describe()}", file=sys.stderr, flush=True)
         parallel = [k for k in PARALLEL if k in chosen]
         if args.jobs > 1 and len(parallel) > 1:
             fill_caches(ctx)

@@ -25,6 +25,7 @@ from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, SentenceStats, an
 from kodetect.features.vector import Prepared, ngram_views, prepare
 from kodetect.scoring.model import FastModel, head_feature
 from kodetect.text.language import script_profile
+from kodetect.text.normalize import tampering_kind
 from kodetect.text.segment import Sentence
 
 MODES = ("fast", "deep")
@@ -41,17 +42,6 @@ EVIDENCE_ITEMS = 8
 NEUTRAL_CONTRIBUTION = 0.05
 
 PACKAGED_MODELS = {mode: Path(__file__).parent / "artifacts" / mode for mode in MODES}
-
-_TAMPERING_DESCRIPTIONS = {
-    "invisible_characters": "invisible characters (zero-width spaces, joiners, direction marks) were removed",
-    "homoglyph": "look-alike letters from other scripts were replaced by the letters they imitate",
-    "decomposed_hangul": "Hangul written as separate jamo was recomposed into syllables",
-    "full_width": "full-width characters were folded to their ordinary forms",
-    "non_nfc": "characters not in Unicode NFC were recomposed",
-    "invalid_characters": "characters that cannot be encoded (lone surrogates) were removed",
-    "missing_spaces": "the text had almost no word spaces; they were restored before analysis",
-}
-
 
 _HEAD_DESCRIPTIONS = {
     head_feature("char_ngram"): "character n-gram model: how much the wording resembles AI-written training text",
@@ -258,7 +248,7 @@ class Detector:
     def _tampering_evidence(report: NormalizationReport) -> list[Evidence]:
         # Tampering is shown, not scored: copied web text also carries stray invisible characters.
         return [
-            Evidence(f"tampering_{kind}", float(count), "neutral", 0.0, _TAMPERING_DESCRIPTIONS.get(kind, kind))
+            Evidence(f"tampering_{kind}", float(count), "neutral", 0.0, tampering_kind(kind).description)
             for kind, count in report.tampering.items()
             if count
         ]

@@ -12,12 +12,13 @@ KOREAN = "인공지능은 다양한 분야에서 활용되고 있습니다. 이�
 
 class FakeDetector:
     """Deterministic stand-in for the model: "AI" in a text scores 0.9, else 0.1; "TOO LONG" is rejected
-    as input, "BUG" fails unexpectedly; `stop_after` calls raise KeyboardInterrupt like Ctrl-C."""
+    as input, "BUG" fails unexpectedly (a two-line message, which an error row must keep on one line);
+    `stop_after` calls raise KeyboardInterrupt like Ctrl-C."""
 
     stop_after: int | None = None
     calls = 0
 
-    def __init__(self, mode: str, threshold_mode: str):
+    def __init__(self, mode: str = "fast", threshold_mode: str = "low-fpr"):
         self.mode, self.threshold_mode = mode, threshold_mode
 
     def detect(self, text: str) -> Detection:
@@ -27,7 +28,7 @@ class FakeDetector:
         if "TOO LONG" in text:
             raise InputError("text has 300000 characters; the limit is 200000")
         if "BUG" in text:
-            raise ValueError("unexpected")
+            raise RuntimeError("something broke\non two lines")
         p = 0.9 if "AI" in text else 0.1
         return Detection(p, "ai" if p > 0.5 else "human", self.mode, self.threshold_mode,
                          [SentenceScore(0, len(text), text, p)], [],
@@ -36,7 +37,9 @@ class FakeDetector:
 
 
 def install_fake_detector(monkeypatch) -> type[FakeDetector]:
-    FakeDetector.stop_after, FakeDetector.calls = None, 0
+    # Through monkeypatch, so a test's stop_after is undone for the tests that use the class directly.
+    monkeypatch.setattr(FakeDetector, "stop_after", None)
+    monkeypatch.setattr(FakeDetector, "calls", 0)
     monkeypatch.setattr(cli, "_make_detector", FakeDetector)
     return FakeDetector
 

@@ -78,7 +78,7 @@ def test_an_unexpected_failure_is_an_error_row(fake, tmp_path):
     assert run(["batch", str(src), "-o", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == [0, 1, 2]
-    assert rows[1] == {"id": 1, "error": "could not score this text (ValueError: unexpected)"}
+    assert rows[1] == {"id": 1, "error": "could not score this text (RuntimeError: something broke on two lines)"}
 
 
 def test_ctrl_c_saves_finished_rows_and_resume_completes(fake, tmp_path, capsys):

@@ -5,29 +5,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from batch_fakes import KOREAN, FakeDetector, run
 
 from kodetect.batch.records import Record
 from kodetect.batch.scoring import DetectorActor, records_to_columns, score_batch, score_record
-from kodetect.cli import main as cli
-from kodetect.detection import Detection, ModelInfo, NormalizationReport, SentenceScore
-from kodetect.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
-KOREAN = "인공지능은 다양한 분야에서 활용되고 있습니다. 이러한 변화는 우리의 삶을 크게 바꾸고 있습니다."
-
-
-class FakeDetector:
-    def __init__(self, mode: str = "fast", threshold_mode: str = "low-fpr"):
-        self.mode, self.threshold_mode = mode, threshold_mode
-
-    def detect(self, text: str) -> Detection:
-        if "TOO LONG" in text:
-            raise InputError("text has 300000 characters; the limit is 200000")
-        if "BUG" in text:
-            raise RuntimeError("something broke\non two lines")
-        p = 0.9 if "AI" in text else 0.1
-        return Detection(p, "ai" if p > 0.5 else "human", self.mode, self.threshold_mode,
-                         [SentenceScore(0, len(text), text, p)], [], NormalizationReport(), ModelInfo("fake", "1"))
 
 
 RECORDS = [
@@ -40,13 +23,6 @@ RECORDS = [
     Record(None, KOREAN),
     Record({"nested": [1]}, KOREAN),
 ]
-
-
-def run(argv: list[str]) -> int:
-    try:
-        return cli.main(argv)
-    except SystemExit as exc:
-        return exc.code
 
 
 def test_score_batch_gives_the_local_engines_rows_without_ray():

@@ -249,3 +249,14 @@ def test_summary_names_the_worst_genre_or_says_there_was_no_false_positive():
     english, _ = summary._worst_genre(genres, "low-fpr")
     assert "no human genre had a single false positive" in english and "27-37" in english
     assert summary._worst_genre({}, "low-fpr") is None
+
+
+def test_with_edited_copies_lists_each_text_once_then_the_copies_a_recipe_adds():
+    from bench.report.context import with_edited_copies
+    from kodetect.training.augment import augment_texts
+
+    topics = ("교육", "환경", "경제", "기술", "건강")
+    texts = [f"{topic}에 대해 이야기하겠습니다. 중요한 문제입니다." for topic in topics]
+    listed = with_edited_copies(texts + texts[:2])
+    assert listed[: len(texts)] == texts
+    assert listed[len(texts):] == augment_texts(texts, np.zeros(len(texts)))[0][len(texts):]

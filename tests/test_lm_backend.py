@@ -143,3 +143,17 @@ def test_support_holds_every_token_of_the_texts_and_the_special_ones(tiny_lm):
     assert set(support.tolist()) == expected
     assert list(support) == sorted(support)
     assert support_digest(support) == support_digest(support.copy()) != support_digest(support[:-1])
+
+
+def test_large_blocks_stay_mapped_on_glibc(monkeypatch):
+    import platform
+
+    from kodetect.lm import memory
+
+    monkeypatch.setattr(memory, "_done", False)
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert not memory.keep_large_blocks_mapped()  # the user's own malloc tuning wins
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert memory.keep_large_blocks_mapped() is expected
+    assert memory.keep_large_blocks_mapped() is expected  # idempotent

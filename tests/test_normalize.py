@@ -215,3 +215,13 @@ def test_hangul_filler_used_as_space_becomes_a_space():
     result = normalize(attacked)
     assert result.text == clean
     assert result.tampering["homoglyph"] == 2
+
+
+def test_every_kind_of_tampering_the_normaliser_reports_has_a_name():
+    from kodetect.text.normalize import TAMPERING_KINDS
+
+    hostile = ("오늘\u200b은 \u0410pple 학교에 갔다. ＡＢＣ 한글입니다. " + unicodedata.normalize("NFD", "학교")
+               + " \ud800 " + "공부를열심히했는데시험을잘못봤다" * 6)
+    reported = normalize(hostile).tampering
+    assert len(reported) >= 5
+    assert set(reported) <= set(TAMPERING_KINDS)

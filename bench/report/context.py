@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from kodetect.eval.data import file_sha256
 from kodetect.training.dataset import Example, build_sets
 from kodetect.training.train import DATA_FILES, MIN_HANGUL
+
+if TYPE_CHECKING:
+    from bench.report.lm_seed import Seeding
 
 ROOT = Path(__file__).resolve().parents[2]
 # The punctuation features are read by the KatFishNet baseline, so they are pinned too.
@@ -182,6 +185,7 @@ class Context:
         self.out = out
         self.figures_dir = figures_dir
         self.model_versions: dict[str, str] = {}
+        self.lm_seeding: Seeding | None = None  # set by `python -m bench` (see lm_seed.py)
         self._detectors: dict[tuple[str, bool], Any] = {}
         self._temp = Path(tempfile.mkdtemp(prefix="kodetect-bench-"))
 
@@ -305,13 +309,14 @@ class Context:
         return None
 
     def lm_missing(self, texts: Sequence[str]) -> int:
-        """How many of `texts` the LM feature cache lacks (each would cost a language-model pass)."""
+        """How many of `texts` and their edited training copies the LM feature cache lacks (each would
+        cost a language-model pass)."""
         from kodetect.training.lm_scores import _read_cache, _text_key, cache_path
 
         path = cache_path()
         key = path.stem.removeprefix("lm-features-")
         cached = _read_cache(path)
-        return sum(_text_key(key, t) not in cached for t in set(texts))
+        return sum(_text_key(key, t) not in cached for t in with_edited_copies(texts))
 
     def deep_protocol_reason(self, texts: Sequence[str]) -> str | None:
         """None when the deep recipes can run on `texts` now; else why not."""
@@ -319,9 +324,18 @@ class Context:
             return self.deep_recipes_reason
         missing = self.lm_missing(texts)
         if missing > self.settings.lm_max_missing:
-            return (f"{missing} of {len(set(texts))} texts are not in the language-model cache yet (at about 1 s "
+            return (f"{missing} of {len(with_edited_copies(texts))} texts (with their edited training copies) "
+                    "are not in the language-model cache yet (at about 1 s "
                     "each); fill it with `python -m kodetect.training.lm_scores`, then rerun")
         return None
+
+
+def with_edited_copies(texts: Sequence[str]) -> list[str]:
+    """`texts` (once each) and the edited copies a recipe trained on them adds (see training/augment.py)."""
+    from kodetect.training.augment import edited_copies
+
+    unique = list(dict.fromkeys(texts))
+    return unique + [copy for _, copy in edited_copies(unique, unique)]
 
 
 @contextmanager

@@ -75,12 +75,19 @@ def run(ctx: Context) -> Section:
     else:
         notes.append(f"Deep mode not measured here: {reason}.")
 
-    by_genre, dev_only = {}, {}
+    by_genre, dev_only, zero_shot = {}, {}, {}
     dev = [e for e in train if not e.group.startswith("katfish")]
     with memoized_features(warm=needed):
         for mode, recipe in recipes.items():
             by_genre[mode] = leave_one_genre_out(recipe, train, validation, katfish_rows)
             dev_only[mode] = cross_genre_katfish(recipe, [e.text for e in dev], np.array([e.label for e in dev]))
+        if "deep" in recipes:
+            from bench.report.katfish import ZERO_SHOT_NAMES
+            from kodetect.training.recipe import zero_shot_recipe
+
+            # A zero-shot score ignores its training texts, so "trained on dev/ only" is simply the score.
+            for feature, name in ZERO_SHOT_NAMES.items():
+                zero_shot[name] = cross_genre_katfish(zero_shot_recipe(feature), [], np.array([]))
 
     section.blocks.append(
         "Leave one genre out: the training pool without the genre; KatFish genres are tested on every KatFish "
@@ -110,10 +117,26 @@ def run(ctx: Context) -> Section:
             row += [fmt(dev_only[mode][i].auroc), fmt(dev_only[mode][i].tpr_at_1pct_fpr, digits=1)]
         rows.append(row)
     section.blocks.append(table(header, rows))
+    if zero_shot:
+        section.blocks.append(
+            "The zero-shot scores of the same language model (no training at all) on the same texts, for "
+            "comparison with the dev/-only rows above (AUROC ×100):")
+        header = ["KatFish genre", *zero_shot, "best zero-shot", "deep − best zero-shot"]
+        rows = []
+        for i, r in enumerate(dev_only["deep"]):
+            scores = {name: results[i].auroc for name, results in zero_shot.items()}
+            best = max(scores, key=scores.get)
+            rows.append([r.held_out.removeprefix("katfish-"), *(fmt(v) for v in scores.values()),
+                         f"{fmt(scores[best])} ({best})", fmt(r.auroc - scores[best])])
+        section.blocks.append(table(header, rows))
     section.blocks.extend(notes)
     section.facts = {
         mode: {"leave_one_genre_out": {r.genre: r.auroc for r in by_genre[mode]},
                "dev_only_to_katfish": {r.held_out.removeprefix("katfish-"): r.auroc for r in dev_only[mode]}}
         for mode in recipes
     }
+    if zero_shot:
+        section.facts["zero_shot_on_katfish"] = {
+            name: {r.held_out.removeprefix("katfish-"): r.auroc for r in results} for name, results in zero_shot.items()
+        }
     return section

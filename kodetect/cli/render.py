@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from kodetect.detection import Detection, Evidence, SentenceScore
+from kodetect.text.normalize import tampering_kind
 
 # Sentence colour bands. They guide the eye only; the verdict's thresholds belong to the model.
 LOW_BAND = 0.35
@@ -36,16 +37,6 @@ VERDICT_LINES: dict[str, str] = {
 }
 _VERDICT_COLORS = {"ai": _RED, "human": _GREEN, "uncertain": _YELLOW}
 
-# Phrases for the tampering kinds the normaliser reports; unknown kinds fall back to their key.
-_TAMPERING_PHRASES: dict[str, tuple[str, str]] = {
-    "invisible_characters": ("removed", "invisible (zero-width) characters"),
-    "invalid_characters": ("removed", "invalid characters"),
-    "homoglyph": ("replaced", "look-alike letters from other scripts"),
-    "full_width": ("converted", "full-width characters"),
-    "decomposed_hangul": ("recomposed", "Hangul syllables split into jamo"),
-    "non_nfc": ("normalised", "non-NFC character sequences"),
-    "missing_spaces": ("restored", "missing word spaces"),
-}
 Paint = Callable[[str, str], str]
 _ARROWS = {"ai": "↑ AI   ", "human": "↓ human", "neutral": "· –    "}
 
@@ -101,8 +92,8 @@ def normalization_line(tampering: Mapping[str, int]) -> str | None:
     for key, count in tampering.items():
         if count <= 0:
             continue
-        verb, noun = _TAMPERING_PHRASES.get(key, ("undid", key.replace("_", " ")))
-        parts.append(f"{verb} {count} {noun}")
+        kind = tampering_kind(key)
+        parts.append(f"{kind.verb} {count} {kind.noun}")
     if not parts:
         return None
     return "정규화 / normalised before analysis: " + ", ".join(parts)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from kodetect.errors import ModelError
+from kodetect.lm.memory import keep_large_blocks_mapped
 from kodetect.lm.statistics import ROW_BLOCK, TokenStats, sliding_windows, token_stats
 
 # float32, not bfloat16: on CPUs without AVX-512 BF16/AMX (this project's 2-core machines) bf16
@@ -100,6 +101,7 @@ class TorchCausalLM:
         """
         import torch
 
+        keep_large_blocks_mapped()
         if threads:
             torch.set_num_threads(threads)
         self.model = model.eval()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kodetect.text.spacing import inserted_spaces, lacks_spaces
 
@@ -90,6 +91,40 @@ _CYRILLIC_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 # Markdown markers at the start of a line: headings, bullets, numbered items, quotes, table rules.
 _MD_LINE_PREFIX = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|[-*+•][ \t]+|\d{1,3}[.)][ \t]+|>[ \t]?)", re.M)
 _MD_INLINE = re.compile(r"\*\*|__|`{1,3}|^[ \t]*(?:-{3,}|\|[-:| ]+\|)[ \t]*$|\|", re.M)
+
+
+class TamperingKind(NamedTuple):
+    """How reports name one kind of tampering the normaliser undid."""
+
+    description: str  # a sentence, for evidence
+    verb: str  # "removed 3 invisible characters": verb, count, noun
+    noun: str
+
+
+TAMPERING_KINDS: dict[str, TamperingKind] = {
+    "invisible_characters": TamperingKind(
+        "invisible characters (zero-width spaces, joiners, direction marks) were removed",
+        "removed", "invisible (zero-width) characters"),
+    "invalid_characters": TamperingKind(
+        "characters that cannot be encoded (lone surrogates) were removed", "removed", "invalid characters"),
+    "homoglyph": TamperingKind(
+        "look-alike letters from other scripts were replaced by the letters they imitate",
+        "replaced", "look-alike letters from other scripts"),
+    "full_width": TamperingKind(
+        "full-width characters were folded to their ordinary forms", "converted", "full-width characters"),
+    "decomposed_hangul": TamperingKind(
+        "Hangul written as separate jamo was recomposed into syllables",
+        "recomposed", "Hangul syllables split into jamo"),
+    "non_nfc": TamperingKind(
+        "characters not in Unicode NFC were recomposed", "normalised", "non-NFC character sequences"),
+    "missing_spaces": TamperingKind(
+        "the text had almost no word spaces; they were restored before analysis", "restored", "missing word spaces"),
+}
+
+
+def tampering_kind(key: str) -> TamperingKind:
+    """The names of a tampering kind; an unknown key (from a newer normaliser) is named by itself."""
+    return TAMPERING_KINDS.get(key) or TamperingKind(key.replace("_", " "), "undid", key.replace("_", " "))
 
 
 @dataclass

@@ -17,8 +17,9 @@ from kodetect.features.vector import core_features, ngram_views, prepare
 from kodetect.training.cache import shared_cache
 
 # Bump when a feature's definition, or the normalisation before it, changes, so stale cache entries are
-# not reused. core-4: texts without word spaces get them back (text/spacing.py).
-FEATURE_VERSION = "core-4"
+# not reused. core-4: texts without word spaces get them back (text/spacing.py); core-5: stray jamo
+# from Kiwi's spacing no longer cost a piece its spaces.
+FEATURE_VERSION = "core-5"
 
 
 def default_cache_dir() -> Path:

@@ -73,25 +73,20 @@ def fit_heads(
     views: dict[str, list[str]],
     labels: np.ndarray,
     use_views: tuple[str, ...] = VIEWS,
-    fusion_rows: np.ndarray | None = None,
     groups: np.ndarray | None = None,
 ) -> FittedHeads:
     """Fit each n-gram head on all texts and the fusion head on features + out-of-fold logits.
 
-    `fusion_rows` (a boolean mask over the texts): the fusion head sees only those rows, and
-    `features` holds only their feature rows. Deep mode uses it so its n-gram heads learn from the
-    edited copies too while its fusion head needs language-model features of the originals only.
     `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`).
     """
     labels = np.asarray(labels)
-    rows = np.ones(len(labels), dtype=bool) if fusion_rows is None else np.asarray(fusion_rows, dtype=bool)
     heads: dict[str, NgramHead] = {}
     columns = [features]
     for view in use_views:
         counts = view_counts(views, view)
         heads[view] = fit_ngram_head(counts, labels)
-        columns.append(out_of_fold_logits(counts, labels, groups)[rows, None])
-    fusion = fit_fusion(np.hstack(columns), labels[rows], [*names, *(head_feature(v) for v in use_views)])
+        columns.append(out_of_fold_logits(counts, labels, groups)[:, None])
+    fusion = fit_fusion(np.hstack(columns), labels, [*names, *(head_feature(v) for v in use_views)])
     return FittedHeads(heads, fusion)
 
 

@@ -42,16 +42,11 @@ def deep_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str], dict[str
 
 
 def deep_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
-    """The shipped deep mode's training: n-gram heads on the texts plus edited copies, the fusion head on
-    the original texts (an edited copy would need its own language-model pass)."""
-    n_original = len(texts)
+    """The shipped deep mode's training: the texts plus edited copies, each with its own language-model
+    features (a copy's endings change what the model predicts, so it cannot borrow its original's)."""
     texts, labels, groups = augment_texts(texts, labels)
-    features, names, views = featurize(texts, progress=False)
-    original = np.arange(len(texts)) < n_original
-    lm = lm_feature_matrix(list(texts[:n_original]), progress=False)
-    heads = fit_heads(
-        np.hstack([features[original], lm]), [*names, *LM_FEATURES], views, labels, fusion_rows=original, groups=groups
-    )
+    features, names, views = deep_features(texts)
+    heads = fit_heads(features, names, views, labels, groups=groups)
 
     def score(test_texts: Sequence[str]) -> np.ndarray:
         test_features, _, test_views = deep_features(test_texts)

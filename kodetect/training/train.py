@@ -124,27 +124,17 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
     started = datetime.now(UTC)
     original_set, validation_set = build_sets(data_dir, MIN_HANGUL, seed)
     train_set = augment_examples(original_set, seed)
-    # Deep mode fits its fusion head on the original texts only: an edited copy would need its own
-    # language-model pass. Its n-gram heads, like the fast mode's, learn from the copies too.
-    fusion_rows = np.array([mode != "deep" or e.id == original_id(e.id) for e in train_set])
     groups = np.unique([original_id(e.id) for e in train_set], return_inverse=True)[1]
     print(f"training on {len(train_set)} texts ({len(original_set)} and {len(train_set) - len(original_set)} "
-          f"edited copies; {int(fusion_rows.sum())} for the fusion head), validating on {len(validation_set)}",
-          file=sys.stderr)
+          f"edited copies), validating on {len(validation_set)}", file=sys.stderr)
     n_train = len(train_set)
-    fast_features, names, views = featurize([e.text for e in train_set + validation_set])
+    train_features, names, views = _features([e.text for e in train_set + validation_set], mode)
     train_views = {view: values[:n_train] for view, values in views.items()}
     val_views = {view: values[n_train:] for view, values in views.items()}
-    fusion_texts = [e.text for e, keep in zip(train_set, fusion_rows, strict=True) if keep]
-    train_features = fast_features[:n_train][fusion_rows]
-    val_features = fast_features[n_train:]
-    if mode == "deep":
-        train_features = np.hstack([train_features, lm_feature_matrix(fusion_texts)])
-        val_features = np.hstack([val_features, lm_feature_matrix([e.text for e in validation_set])])
-        names = [*names, *LM_FEATURES]
+    train_features, val_features = train_features[:n_train], train_features[n_train:]
     y_train = np.array([e.label for e in train_set])
     y_val = np.array([e.label for e in validation_set])
-    heads = fit_heads(train_features, names, train_views, y_train, fusion_rows=fusion_rows, groups=groups)
+    heads = fit_heads(train_features, names, train_views, y_train, groups=groups)
 
     val_raw = raw_scores(heads, val_features, val_views)
     val_weights = source_balanced_weights(y_val, np.array([e.group for e in validation_set]))
@@ -175,7 +165,6 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
         "training_set": {
             "n": n_train,
             "edited_copies": {"n": n_train - len(original_set), "edits": list(AUGMENT_EDITS), "share": AUGMENT_SHARE},
-            "fusion_head_n": int(fusion_rows.sum()),
             "by_group": _counts(original_set),
         },
         "validation_set": {"n": len(validation_set), "by_group": _counts(validation_set)},
