@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.report.runner import PARALLEL, SECTIONS, fill_caches, protocol_texts, run_one, worker
+from bench.report.runner import PARALLEL, SECTIONS, fill_caches, run_one, worker
 from kodetect.eval.data import DATA_DIR_ENV, data_dir
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             from bench.report.context import with_edited_copies
             from bench.report.lm_seed import seed_local_cache
 
-            ctx.lm_seeding = seed_local_cache(with_edited_copies(protocol_texts(ctx)))
+            ctx.lm_seeding = seed_local_cache(with_edited_copies(ctx.protocol_texts))
             if ctx.lm_seeding:
                 print(f"[bench] {ctx.lm_seeding.describe()}", file=sys.stderr, flush=True)
         parallel = [k for k in PARALLEL if k in chosen]

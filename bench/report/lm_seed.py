@@ -84,7 +84,6 @@ def seed_local_cache(texts: Sequence[str], verify: int = VERIFY_TEXTS) -> Seedin
         with open(local_path, "a", encoding="utf-8") as out:
             for key in sorted(missing):
                 out.write(json.dumps({"k": key, "f": missing[key]}) + "\n")
-    _read_cache(local_path)  # the process's reader picks up what was appended
     model_key = local_path.stem.removeprefix("lm-features-")
     candidates = sorted({t for t in texts if _text_key(model_key, t) in shipped})
     sample = random.Random(0).sample(candidates, min(verify, len(candidates)))

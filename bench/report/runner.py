@@ -39,20 +39,6 @@ SECTIONS = {
 PARALLEL = ("loso", "cross-genre", "families", "katfish")
 
 
-def protocol_texts(ctx: Context) -> list[str]:
-    """Every text the retraining sections train or test on: the pools and KatFish (not the edited copies
-    that recipes add, see `with_edited_copies`)."""
-    from kodetect.eval.data import load_katfish
-    from kodetect.eval.protocols import KATFISH_GENRES
-
-    train, validation = ctx.protocol_pools
-    texts = [e.text for e in [*train, *validation]] + [r["text"] for g in KATFISH_GENRES for r in load_katfish(g)]
-    if ctx.settings.katfish_plus_dev:
-        full_train, full_validation = ctx.pools
-        texts += [e.text for e in [*full_train, *full_validation]]
-    return list(dict.fromkeys(texts))
-
-
 def fill_caches(ctx: Context) -> None:
     """Featurize (and LM-score, for deep mode) what the parallel sections will need, once, here.
 
@@ -62,12 +48,12 @@ def fill_caches(ctx: Context) -> None:
     from bench.report.context import with_edited_copies
     from kodetect.training.featurize import featurize
 
-    texts = protocol_texts(ctx)
-    featurize(with_edited_copies(texts), progress=False)
-    if ctx.deep_recipes_reason is None and 0 < ctx.lm_missing(texts) <= ctx.settings.lm_max_missing:
+    everything = with_edited_copies(ctx.protocol_texts)
+    featurize(everything, progress=False)
+    if ctx.deep_recipes_reason is None and 0 < ctx.lm_missing(ctx.protocol_texts) <= ctx.settings.lm_max_missing:
         from kodetect.training.lm_scores import lm_feature_matrix
 
-        lm_feature_matrix(with_edited_copies(texts), progress=False)
+        lm_feature_matrix(everything, progress=False)
 
 
 def _section_function(key: str):

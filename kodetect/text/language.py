@@ -11,8 +11,9 @@ def is_syllable(char: str) -> bool:
 
 
 def is_hangul(char: str) -> bool:
+    """A syllable, a compatibility jamo (ㄱ-ㆎ) or a conjoining jamo."""
     code = ord(char)
-    return 0xAC00 <= code <= 0xD7A3 or 0x3131 <= code <= 0x318E or 0x1100 <= code <= 0x11FF
+    return is_syllable(char) or 0x3131 <= code <= 0x318E or 0x1100 <= code <= 0x11FF
 
 
 @dataclass(frozen=True)

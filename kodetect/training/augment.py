@@ -28,16 +28,16 @@ AUGMENT_SHARE = 0.5
 AUGMENT_EDITS = {"ending-switch": ending_switch}
 
 
-def edited_copies(texts: Sequence[str], keys: Sequence[str], seed: int = 0) -> list[tuple[int, str]]:
+def edited_copies(texts: Sequence[str], seed: int = 0) -> list[tuple[int, str]]:
     """(index of the original, edited text) for about AUGMENT_SHARE of `texts`.
 
-    `keys` identify the texts (ids, or the texts themselves), so each text's copy is the same however
-    the list is ordered. Copies identical to their original (nothing to edit) are left out.
+    Whether and how a text is edited depends on the text alone, so its copy is the same however the
+    list is ordered. Copies identical to their original (nothing to edit) are left out.
     """
     out = []
-    for index, (text, key) in enumerate(zip(texts, keys, strict=True)):
+    for index, text in enumerate(texts):
         for name in AUGMENT_EDITS:
-            edited = _edited(text, key, name, seed)
+            edited = _edited(text, name, seed)
             if edited is not None:
                 out.append((index, edited))
     return out
@@ -45,8 +45,8 @@ def edited_copies(texts: Sequence[str], keys: Sequence[str], seed: int = 0) -> l
 
 # Retraining protocols fit dozens of times on overlapping texts; each edit costs a morphological analysis.
 @lru_cache(maxsize=50_000)
-def _edited(text: str, key: str, name: str, seed: int) -> str | None:
-    rng = random.Random(f"{seed}:{name}:{key}")
+def _edited(text: str, name: str, seed: int) -> str | None:
+    rng = random.Random(f"{seed}:{name}:{text}")
     if rng.random() >= AUGMENT_SHARE:
         return None
     edited = AUGMENT_EDITS[name](text, rng)
@@ -56,7 +56,7 @@ def _edited(text: str, key: str, name: str, seed: int) -> str | None:
 def augment_examples(examples: Sequence[Example], seed: int = 0) -> list[Example]:
     """The examples followed by their edited copies (ids suffixed with `~edited`)."""
     texts = [e.text for e in examples]
-    copies = edited_copies(texts, texts, seed)
+    copies = edited_copies(texts, seed)
     return [*examples, *(replace(examples[i], id=f"{examples[i].id}~edited", text=text) for i, text in copies)]
 
 
@@ -64,7 +64,7 @@ def augment_texts(
     texts: Sequence[str], labels: np.ndarray, seed: int = 0
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Texts and labels with the edited copies appended, and each row's group (its original's index)."""
-    copies = edited_copies(texts, texts, seed)
+    copies = edited_copies(texts, seed)
     labels = np.asarray(labels)
     all_texts = [*texts, *(text for _, text in copies)]
     all_labels = np.concatenate([labels, labels[[i for i, _ in copies]]]).astype(labels.dtype)

@@ -35,10 +35,13 @@ def stylometry_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
     return fast_recipe(texts, labels, use_views=())
 
 
-def deep_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str], dict[str, list[str]]]:
+def deep_features(
+    texts: Sequence[str], progress: bool = False
+) -> tuple[np.ndarray, list[str], dict[str, list[str]]]:
     """The fast features with the language-model family appended (LM scores come from the cache)."""
-    features, names, views = featurize(list(texts), progress=False)
-    return np.hstack([features, lm_feature_matrix(list(texts), progress=False)]), [*names, *LM_FEATURES], views
+    features, names, views = featurize(list(texts), progress=progress)
+    lm = lm_feature_matrix(list(texts), progress=progress)
+    return np.hstack([features, lm]), [*names, *LM_FEATURES], views
 
 
 def deep_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:

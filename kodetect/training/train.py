@@ -23,7 +23,6 @@ from kodetect.calibration.thresholds import LOW_FPR_TARGET, choose_thresholds, s
 from kodetect.eval.data import file_sha256, load_katfish, load_katfish_splits
 from kodetect.eval.metrics import auroc, expected_calibration_error, fpr_at_threshold, tpr_at_fpr
 from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS
-from kodetect.features.language_model import LM_FEATURES
 from kodetect.lm.support import load_support, support_digest
 from kodetect.scoring.model import FastModel
 from kodetect.text.language import script_profile
@@ -31,7 +30,8 @@ from kodetect.training.augment import AUGMENT_EDITS, AUGMENT_SHARE, augment_exam
 from kodetect.training.dataset import KATFISH_TRAIN_SEED, Example, build_sets
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import fit_heads, raw_scores
-from kodetect.training.lm_scores import DEFAULT_LM_NAME, lm_feature_matrix
+from kodetect.training.lm_scores import DEFAULT_LM_NAME
+from kodetect.training.recipe import deep_features
 
 MODEL_NAMES = {"fast": "kodetect-fast", "deep": "kodetect-deep"}
 DESCRIPTIONS = {
@@ -113,11 +113,7 @@ def _katfish_holdout(model_score, thresholds) -> dict[str, Any]:
 
 
 def _features(texts: list[str], mode: str, progress: bool = True):
-    features, names, views = featurize(texts, progress=progress)
-    if mode == "deep":
-        features = np.hstack([features, lm_feature_matrix(texts, progress=progress)])
-        names = [*names, *LM_FEATURES]
-    return features, names, views
+    return deep_features(texts, progress) if mode == "deep" else featurize(texts, progress=progress)
 
 
 def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast") -> FastModel:
@@ -128,10 +124,10 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
     print(f"training on {len(train_set)} texts ({len(original_set)} and {len(train_set) - len(original_set)} "
           f"edited copies), validating on {len(validation_set)}", file=sys.stderr)
     n_train = len(train_set)
-    train_features, names, views = _features([e.text for e in train_set + validation_set], mode)
+    features, names, views = _features([e.text for e in train_set + validation_set], mode)
     train_views = {view: values[:n_train] for view, values in views.items()}
     val_views = {view: values[n_train:] for view, values in views.items()}
-    train_features, val_features = train_features[:n_train], train_features[n_train:]
+    train_features, val_features = features[:n_train], features[n_train:]
     y_train = np.array([e.label for e in train_set])
     y_val = np.array([e.label for e in validation_set])
     heads = fit_heads(train_features, names, train_views, y_train, groups=groups)
