@@ -32,6 +32,8 @@ def _measure(kind: str, n_docs: int, chars: int, threads: int) -> dict:
     import torch
 
     from kodetect import Detector
+    from kodetect.lm.memory import use_allocation_policy
+    from kodetect.lm.statistics import sliding_windows
 
     started = time.perf_counter()
     detector = Detector(mode="deep", threads=threads)
@@ -42,11 +44,16 @@ def _measure(kind: str, n_docs: int, chars: int, threads: int) -> dict:
     body, scoring, detect = [], [], []
     tokens = []
     for doc in docs:
-        ids = lm.tokenizer(doc, add_special_tokens=False)["input_ids"]
-        tokens.append(len(ids))
+        sequence = [lm.tokenizer.bos_token_id, *lm.tokenizer(doc, add_special_tokens=False)["input_ids"]]
+        tokens.append(len(sequence) - 1)
+        # The bare forward runs over the windows scoring runs over, with the same allocation policy.
+        windows = list(sliding_windows(len(sequence), lm.max_tokens, lm.overlap))
+        use_allocation_policy(len(windows))
         with torch.inference_mode():
             t = time.perf_counter()
-            lm.model.base_model(input_ids=torch.tensor([[lm.tokenizer.bos_token_id, *ids]]))
+            for window in windows:
+                chunk = torch.tensor([sequence[window.start : window.end]])
+                lm.model.base_model(input_ids=chunk, use_cache=False)
             body.append(time.perf_counter() - t)
         t = time.perf_counter()
         lm.score(doc)

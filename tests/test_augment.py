@@ -2,9 +2,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from kodetect.eval.metrics import auroc
-from kodetect.training.augment import AUGMENT_SHARE, augment_examples, augment_texts, edited_copies, original_id
+from kodetect.training.augment import (
+    AUGMENT_SHARE,
+    augment_examples,
+    augment_texts,
+    copy_weights,
+    edited_copies,
+    original_id,
+)
 from kodetect.training.dataset import Example
-from kodetect.training.fit import out_of_fold_logits
+from kodetect.training.fit import fit_fusion, out_of_fold_logits
 
 FORMAL = [
     f"오늘은 {topic}에 대해 이야기하겠습니다. 많은 사람들이 관심을 가지고 있습니다. 앞으로도 중요할 것입니다."
@@ -72,3 +79,40 @@ def test_grouped_stacking_never_scores_a_text_with_a_head_that_saw_its_twin():
     grouped = auroc(labels, out_of_fold_logits(counts, labels, groups))
     assert leaked > 0.75
     assert 0.35 < grouped < 0.65
+
+
+def test_copy_weights_weigh_only_the_rows_after_the_originals():
+    assert copy_weights(5, 3, 0.25).tolist() == [1, 1, 1, 0.25, 0.25]
+
+
+def _imbalanced_problem():
+    rng = np.random.default_rng(3)
+    labels = np.array([0] * 120 + [1] * 60)
+    matrix = rng.normal(size=(180, 4)) + labels[:, None] * np.array([1.0, 0.5, 0.0, -0.3])
+    return matrix, labels
+
+
+def test_unweighted_fusion_is_sklearns_balanced_logistic_regression():
+    from sklearn.linear_model import LogisticRegression
+
+    from kodetect.training.fit import FUSION_C
+
+    matrix, labels = _imbalanced_problem()
+    head = fit_fusion(matrix, labels, ["a", "b", "c", "d"])
+    standardised = (matrix - matrix.mean(axis=0)) / matrix.std(axis=0)
+    reference = LogisticRegression(C=FUSION_C, max_iter=5000, class_weight="balanced").fit(standardised, labels)
+    np.testing.assert_allclose(head.coef, reference.coef_[0], rtol=1e-6)
+    np.testing.assert_allclose(fit_fusion(matrix, labels, list("abcd"), np.ones(180)).coef, head.coef)
+
+
+def test_fusion_weights_scale_rows_and_keep_the_classes_balanced():
+    matrix, labels = _imbalanced_problem()
+    # Doubling every row of one class changes nothing: each class weighs the same in total anyway.
+    doubled = fit_fusion(matrix, labels, list("abcd"), np.where(labels == 1, 2.0, 1.0))
+    plain = fit_fusion(matrix, labels, list("abcd"))
+    np.testing.assert_allclose(doubled.coef, plain.coef, rtol=1e-4)
+    # A zero-weight row is ignored by the fit (the standardisation still sees it).
+    noise = np.vstack([matrix, -10 * np.ones((20, 4))])
+    with_ignored = fit_fusion(noise, np.concatenate([labels, np.ones(20, int)]), list("abcd"),
+                              np.concatenate([np.ones(180), np.zeros(20)]))
+    assert np.sign(with_ignored.coef[0]) == np.sign(plain.coef[0]) == 1

@@ -145,15 +145,37 @@ def test_support_holds_every_token_of_the_texts_and_the_special_ones(tiny_lm):
     assert support_digest(support) == support_digest(support.copy()) != support_digest(support[:-1])
 
 
-def test_large_blocks_stay_mapped_on_glibc(monkeypatch):
+def test_allocation_policy_follows_the_number_of_windows(monkeypatch):
     import platform
 
     from kodetect.lm import memory
 
-    monkeypatch.setattr(memory, "_done", False)
+    monkeypatch.setattr(memory, "_libc", None)
+    monkeypatch.setattr(memory, "_policy", None)
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
-    assert not memory.keep_large_blocks_mapped()  # the user's own malloc tuning wins
+    assert memory.use_allocation_policy(1) is None  # the user's own malloc tuning wins
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
-    expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
-    assert memory.keep_large_blocks_mapped() is expected
-    assert memory.keep_large_blocks_mapped() is expected  # idempotent
+    if not (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"):
+        assert memory.use_allocation_policy(1) is None
+        return
+    calls = []
+    libc = memory._glibc()
+
+    class Recording:
+        def mallopt(self, option, value):
+            calls.append(("mallopt", option, value))
+            return libc.mallopt(option, value)
+
+        def malloc_trim(self, pad):
+            calls.append(("malloc_trim", pad))
+            return libc.malloc_trim(pad)
+
+    monkeypatch.setattr(memory, "_libc", Recording())
+    assert memory.use_allocation_policy(1) == "heap"
+    assert memory.use_allocation_policy(1) == "heap"  # unchanged: no call
+    assert memory.use_allocation_policy(3) == "mapped"
+    assert calls == [
+        ("mallopt", memory._M_MMAP_THRESHOLD, memory.HEAP_THRESHOLD),
+        ("malloc_trim", 0),  # the heap's free memory goes back before a long text
+        ("mallopt", memory._M_MMAP_THRESHOLD, memory.MAPPED_THRESHOLD),
+    ]

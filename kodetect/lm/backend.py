@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from kodetect.errors import ModelError
-from kodetect.lm.memory import keep_large_blocks_mapped
+from kodetect.lm.memory import use_allocation_policy
 from kodetect.lm.statistics import ROW_BLOCK, TokenStats, sliding_windows, token_stats
 
 # float32, not bfloat16: on CPUs without AVX-512 BF16/AMX (this project's 2-core machines) bf16
@@ -101,7 +101,6 @@ class TorchCausalLM:
         """
         import torch
 
-        keep_large_blocks_mapped()
         if threads:
             torch.set_num_threads(threads)
         self.model = model.eval()
@@ -184,8 +183,10 @@ class TorchCausalLM:
         sequence = ([bos] if bos is not None else []) + ids
         shift = 1 if bos is not None else 0
         parts: list[TokenStats] = []
+        windows = list(sliding_windows(len(sequence), self.max_tokens, self.overlap))
         with self._lock, torch.inference_mode():
-            for window in sliding_windows(len(sequence), self.max_tokens, self.overlap):
+            use_allocation_policy(len(windows))
+            for window in windows:
                 chunk = torch.tensor([sequence[window.start : window.end]])
                 # No KV cache: each window is one forward pass, and the cache only held memory.
                 hidden = self.model.base_model(input_ids=chunk, use_cache=False).last_hidden_state[0]

@@ -72,5 +72,12 @@ def augment_texts(
     return all_texts, all_labels, groups
 
 
+def copy_weights(n_rows: int, n_originals: int, copy_weight: float) -> np.ndarray:
+    """Row weights for texts followed by their edited copies: 1 for an original, `copy_weight` for a copy."""
+    weights = np.ones(n_rows)
+    weights[n_originals:] = copy_weight
+    return weights
+
+
 def original_id(example_id: str) -> str:
     return example_id.removesuffix("~edited")

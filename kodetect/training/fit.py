@@ -54,12 +54,20 @@ def out_of_fold_logits(counts: sp.csr_matrix, labels: np.ndarray, groups: np.nda
     return logits
 
 
-def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str]) -> FusionHead:
+def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
+               sample_weight: np.ndarray | None = None) -> FusionHead:
+    """Logistic fusion on standardised columns, the two classes weighing the same in total."""
+    labels = np.asarray(labels)
+    weight = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     mean = matrix.mean(axis=0)
     scale = matrix.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=FUSION_C, max_iter=5000, class_weight="balanced")
-    model.fit((matrix - mean) / scale, labels)
+    # sklearn's class_weight="balanced" counts rows; with row weights, balance their sums instead.
+    # With all weights 1 this is exactly "balanced": n / (2 * rows of the class).
+    class_total = {c: weight[labels == c].sum() for c in np.unique(labels)}
+    balanced = weight * np.array([len(labels) / (len(class_total) * class_total[c]) for c in labels])
+    model = LogisticRegression(C=FUSION_C, max_iter=5000)
+    model.fit((matrix - mean) / scale, labels, sample_weight=balanced)
     return FusionHead(list(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
@@ -74,10 +82,12 @@ def fit_heads(
     labels: np.ndarray,
     use_views: tuple[str, ...] = VIEWS,
     groups: np.ndarray | None = None,
+    fusion_weights: np.ndarray | None = None,
 ) -> FittedHeads:
     """Fit each n-gram head on all texts and the fusion head on features + out-of-fold logits.
 
     `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`).
+    `fusion_weights` (one per text) weighs rows in the fusion head only (see `augment.copy_weights`).
     """
     labels = np.asarray(labels)
     heads: dict[str, NgramHead] = {}
@@ -86,7 +96,8 @@ def fit_heads(
         counts = view_counts(views, view)
         heads[view] = fit_ngram_head(counts, labels)
         columns.append(out_of_fold_logits(counts, labels, groups)[:, None])
-    fusion = fit_fusion(np.hstack(columns), labels, [*names, *(head_feature(v) for v in use_views)])
+    fusion = fit_fusion(np.hstack(columns), labels, [*names, *(head_feature(v) for v in use_views)],
+                        sample_weight=fusion_weights)
     return FittedHeads(heads, fusion)
 
 

@@ -26,12 +26,18 @@ from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS
 from kodetect.lm.support import load_support, support_digest
 from kodetect.scoring.model import FastModel
 from kodetect.text.language import script_profile
-from kodetect.training.augment import AUGMENT_EDITS, AUGMENT_SHARE, augment_examples, original_id
+from kodetect.training.augment import (
+    AUGMENT_EDITS,
+    AUGMENT_SHARE,
+    augment_examples,
+    copy_weights,
+    original_id,
+)
 from kodetect.training.dataset import KATFISH_TRAIN_SEED, Example, build_sets
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import fit_heads, raw_scores
 from kodetect.training.lm_scores import DEFAULT_LM_NAME
-from kodetect.training.recipe import deep_features
+from kodetect.training.recipe import DEEP_COPY_WEIGHT, deep_features
 
 MODEL_NAMES = {"fast": "kodetect-fast", "deep": "kodetect-deep"}
 DESCRIPTIONS = {
@@ -130,7 +136,9 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
     train_features, val_features = features[:n_train], features[n_train:]
     y_train = np.array([e.label for e in train_set])
     y_val = np.array([e.label for e in validation_set])
-    heads = fit_heads(train_features, names, train_views, y_train, groups=groups)
+    # augment_examples puts the copies after the originals, as copy_weights expects.
+    fusion_weights = copy_weights(n_train, len(original_set), DEEP_COPY_WEIGHT) if mode == "deep" else None
+    heads = fit_heads(train_features, names, train_views, y_train, groups=groups, fusion_weights=fusion_weights)
 
     val_raw = raw_scores(heads, val_features, val_views)
     val_weights = source_balanced_weights(y_val, np.array([e.group for e in validation_set]))
@@ -160,7 +168,8 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
         "data_files": {name: file_sha256(data_dir / name) for name in DATA_FILES},
         "training_set": {
             "n": n_train,
-            "edited_copies": {"n": n_train - len(original_set), "edits": list(AUGMENT_EDITS), "share": AUGMENT_SHARE},
+            "edited_copies": {"n": n_train - len(original_set), "edits": list(AUGMENT_EDITS), "share": AUGMENT_SHARE,
+                              "fusion_weight": DEEP_COPY_WEIGHT if mode == "deep" else 1.0},
             "by_group": _counts(original_set),
         },
         "validation_set": {"n": len(validation_set), "by_group": _counts(validation_set)},
