@@ -29,11 +29,7 @@ from speed import documents  # noqa: E402
 
 
 def _measure(kind: str, n_docs: int, chars: int, threads: int) -> dict:
-    import torch
-
     from kodetect import Detector
-    from kodetect.lm.memory import use_allocation_policy
-    from kodetect.lm.statistics import sliding_windows
 
     started = time.perf_counter()
     detector = Detector(mode="deep", threads=threads)
@@ -44,17 +40,11 @@ def _measure(kind: str, n_docs: int, chars: int, threads: int) -> dict:
     body, scoring, detect = [], [], []
     tokens = []
     for doc in docs:
-        sequence = [lm.tokenizer.bos_token_id, *lm.tokenizer(doc, add_special_tokens=False)["input_ids"]]
-        tokens.append(len(sequence) - 1)
-        # The bare forward runs over the windows scoring runs over, with the same allocation policy.
-        windows = list(sliding_windows(len(sequence), lm.max_tokens, lm.overlap))
-        use_allocation_policy(len(windows))
-        with torch.inference_mode():
-            t = time.perf_counter()
-            for window in windows:
-                chunk = torch.tensor([sequence[window.start : window.end]])
-                lm.model.base_model(input_ids=chunk, use_cache=False)
-            body.append(time.perf_counter() - t)
+        ids = lm.tokenizer(doc, add_special_tokens=False)["input_ids"]
+        tokens.append(len(ids))
+        t = time.perf_counter()
+        lm.forward_only(ids)
+        body.append(time.perf_counter() - t)
         t = time.perf_counter()
         lm.score(doc)
         scoring.append(time.perf_counter() - t)

@@ -72,6 +72,21 @@ def test_long_texts_go_through_windows(tiny_lm):
     assert np.isfinite(scored.stats.logprob).all()
 
 
+def test_forward_only_runs_the_windows_scoring_runs(tiny_lm, monkeypatch):
+    long_text = " ".join([TEXT] * 6)
+    windowed = TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", max_tokens=16, overlap=4)
+    body = windowed.model.base_model
+    chunks = []
+    original = body.forward
+    monkeypatch.setattr(body, "forward", lambda input_ids, **kw: chunks.append(input_ids[0].tolist())
+                        or original(input_ids=input_ids, **kw))
+    windowed.score(long_text)
+    scored_chunks, chunks[:] = list(chunks), []
+    ids = windowed.tokenizer(long_text, add_special_tokens=False)["input_ids"]
+    assert windowed.forward_only(ids) == len(ids) + 1  # BOS included
+    assert chunks == scored_chunks and len(chunks) > 1
+
+
 def test_restricted_support_statistics_follow_their_definition():
     """Over a support S: log p = z_x − log(Σ_S e^z [+ e^z_x if x ∉ S]); entropy and variance on S."""
     rng = np.random.default_rng(1)

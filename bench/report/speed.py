@@ -96,11 +96,7 @@ def _worker_detect(mode: str, plan: dict[int, int], data: Path | None) -> dict:
 
 def _worker_floor(plan: dict[int, int], data: Path | None) -> dict:
     """The deep-mode floor: the LM's transformer body alone, and its full scoring, on the same documents."""
-    import torch
-
     from kodetect.lm.backend import TorchCausalLM
-    from kodetect.lm.memory import use_allocation_policy
-    from kodetect.lm.statistics import sliding_windows
     from kodetect.lm.support import load_support
 
     threads = os.cpu_count() or 1
@@ -110,17 +106,10 @@ def _worker_floor(plan: dict[int, int], data: Path | None) -> dict:
         forward, scoring, tokens = [], [], []
         for doc in speed_documents(chars, n, data):
             ids = lm.tokenizer(doc, add_special_tokens=False)["input_ids"]
-            sequence = ([lm.tokenizer.bos_token_id] if lm.tokenizer.bos_token_id is not None else []) + list(ids)
-            tokens.append(len(sequence))
             # The same windows and allocation policy as lm.score, so the floor covers exactly the work
             # scoring cannot avoid.
-            windows = list(sliding_windows(len(sequence), lm.max_tokens, lm.overlap))
-            use_allocation_policy(len(windows))
             t = time.perf_counter()
-            with torch.inference_mode():
-                for window in windows:
-                    chunk = torch.tensor([sequence[window.start:window.end]])
-                    _ = lm.model.base_model(input_ids=chunk, use_cache=False).last_hidden_state
+            tokens.append(lm.forward_only(ids))
             forward.append(time.perf_counter() - t)
             t = time.perf_counter()
             lm.score(doc)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import numpy as np
 
 from kodetect.errors import ModelError
 from kodetect.lm.memory import use_allocation_policy
-from kodetect.lm.statistics import ROW_BLOCK, TokenStats, sliding_windows, token_stats
+from kodetect.lm.statistics import ROW_BLOCK, TokenStats, Window, sliding_windows, token_stats
 
 # float32, not bfloat16: on CPUs without AVX-512 BF16/AMX (this project's 2-core machines) bf16
 # ran 5x slower (Gemma 3 270M body: 4.7 s against 0.94 s for 405 tokens).
@@ -179,23 +180,44 @@ class TorchCausalLM:
         encoded = self.tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)
         ids = list(encoded["input_ids"])
         starts = np.array([start for start, _ in encoded["offset_mapping"]], dtype=np.int64)
-        bos = self.tokenizer.bos_token_id
-        sequence = ([bos] if bos is not None else []) + ids
-        shift = 1 if bos is not None else 0
+        sequence = self._sequence(ids)
         parts: list[TokenStats] = []
-        windows = list(sliding_windows(len(sequence), self.max_tokens, self.overlap))
         with self._lock, torch.inference_mode():
-            use_allocation_policy(len(windows))
-            for window in windows:
-                chunk = torch.tensor([sequence[window.start : window.end]])
-                # No KV cache: each window is one forward pass, and the cache only held memory.
-                hidden = self.model.base_model(input_ids=chunk, use_cache=False).last_hidden_state[0]
+            for window, hidden in self._forward(sequence):
                 # Position i predicts token i + 1: keep predictions of tokens from score_from on.
                 first = max(window.score_from, 1) - 1 - window.start
                 targets = np.array(sequence[window.start + first + 1 : window.end])
                 parts.append(self._stats(hidden[first : first + len(targets)], targets))
         scored = TokenStats.concatenate(parts) if parts else token_stats(np.zeros((0, 1)), np.zeros(0))
-        return ScoredText(scored, starts[len(starts) - len(scored):] if shift else starts[1:])
+        has_bos = self.tokenizer.bos_token_id is not None
+        return ScoredText(scored, starts[len(starts) - len(scored):] if has_bos else starts[1:])
+
+    def forward_only(self, ids: Sequence[int]) -> int:
+        """The transformer body alone over the windows `score` runs for these token ids, and nothing
+        after it: the floor benchmarks measure scoring's overhead against. Returns the positions run
+        per text (BOS included)."""
+        import torch
+
+        sequence = self._sequence(ids)
+        with self._lock, torch.inference_mode():
+            for _ in self._forward(sequence):
+                pass
+        return len(sequence)
+
+    def _sequence(self, ids: Sequence[int]) -> list[int]:
+        bos = self.tokenizer.bos_token_id
+        return ([bos] if bos is not None else []) + list(ids)
+
+    def _forward(self, sequence: list[int]) -> Iterator[tuple[Window, object]]:
+        """Each window of `sequence` with the body's hidden states over it (the caller holds the lock)."""
+        import torch
+
+        windows = list(sliding_windows(len(sequence), self.max_tokens, self.overlap))
+        use_allocation_policy(len(windows))
+        for window in windows:
+            chunk = torch.tensor([sequence[window.start : window.end]])
+            # No KV cache: each window is one forward pass, and the cache only held memory.
+            yield window, self.model.base_model(input_ids=chunk, use_cache=False).last_hidden_state[0]
 
     def _softcapped(self, logits):
         import torch

@@ -136,9 +136,10 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
     train_features, val_features = features[:n_train], features[n_train:]
     y_train = np.array([e.label for e in train_set])
     y_val = np.array([e.label for e in validation_set])
+    copy_weight = DEEP_COPY_WEIGHT if mode == "deep" else 1.0
     # augment_examples puts the copies after the originals, as copy_weights expects.
-    fusion_weights = copy_weights(n_train, len(original_set), DEEP_COPY_WEIGHT) if mode == "deep" else None
-    heads = fit_heads(train_features, names, train_views, y_train, groups=groups, fusion_weights=fusion_weights)
+    heads = fit_heads(train_features, names, train_views, y_train, groups=groups,
+                      fusion_weights=copy_weights(n_train, len(original_set), copy_weight))
 
     val_raw = raw_scores(heads, val_features, val_views)
     val_weights = source_balanced_weights(y_val, np.array([e.group for e in validation_set]))
@@ -169,7 +170,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
         "training_set": {
             "n": n_train,
             "edited_copies": {"n": n_train - len(original_set), "edits": list(AUGMENT_EDITS), "share": AUGMENT_SHARE,
-                              "fusion_weight": DEEP_COPY_WEIGHT if mode == "deep" else 1.0},
+                              "fusion_weight": copy_weight},
             "by_group": _counts(original_set),
         },
         "validation_set": {"n": len(validation_set), "by_group": _counts(validation_set)},
