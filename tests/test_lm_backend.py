@@ -42,6 +42,22 @@ def test_torch_statistics_equal_the_numpy_reference():
     np.testing.assert_array_equal(fast.rank, reference.rank)
 
 
+def test_statistics_do_not_depend_on_how_positions_are_blocked(tiny_lm, monkeypatch):
+    from kodetect.lm import backend
+
+    vocab = tiny_lm.tokenizer.get_vocab()
+    support = np.array([vocab[w] for w in ("오늘", "학교", ".", "<s>", "친구", "점심")])
+    for restriction in (None, support):
+        lm = TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", support=restriction)
+        whole = lm.score(TEXT).stats
+        monkeypatch.setattr(backend, "ROW_BLOCK", 3)
+        blocked = lm.score(TEXT).stats
+        monkeypatch.undo()
+        np.testing.assert_allclose(blocked.logprob, whole.logprob, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(blocked.entropy, whole.entropy, rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(blocked.rank, whole.rank)
+
+
 def test_every_token_is_scored_once_with_its_offset(tiny_lm):
     scored = tiny_lm.score(TEXT)
     words = TEXT.split()
@@ -194,3 +210,14 @@ def test_allocation_policy_follows_the_number_of_windows(monkeypatch):
         ("malloc_trim", 0),  # the heap's free memory goes back before a long text
         ("mallopt", memory._M_MMAP_THRESHOLD, memory.MAPPED_THRESHOLD),
     ]
+
+
+def test_free_memory_goes_back_only_where_glibc_can_give_it(monkeypatch):
+    import platform
+
+    from kodetect.lm import memory
+
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert memory.release_free_memory() is glibc
+    monkeypatch.setattr(memory, "_glibc", lambda: None)
+    assert memory.release_free_memory() is False
