@@ -116,3 +116,13 @@ def test_fusion_weights_scale_rows_and_keep_the_classes_balanced():
     with_ignored = fit_fusion(noise, np.concatenate([labels, np.ones(20, int)]), list("abcd"),
                               np.concatenate([np.ones(180), np.zeros(20)]))
     assert np.sign(with_ignored.coef[0]) == np.sign(plain.coef[0]) == 1
+
+
+def test_an_anchor_adds_fixed_trust_to_one_fitted_coefficient():
+    matrix, labels = _imbalanced_problem()
+    plain = fit_fusion(matrix, labels, list("abcd"))
+    anchored = fit_fusion(matrix, labels, list("abcd"), anchor={"c": 1.5})
+    np.testing.assert_allclose(anchored.coef, plain.coef + np.array([0, 0, 1.5, 0]))
+    assert anchored.intercept == plain.intercept
+    np.testing.assert_allclose(anchored.raw(matrix) - plain.raw(matrix), 1.5 * (matrix[:, 2] - matrix[:, 2].mean())
+                               / matrix[:, 2].std())

@@ -15,9 +15,8 @@ free memory back (`malloc_trim`). The threshold is fixed either way: left to its
 at the first large free, which is the heap policy for every text.
 
 The cost: a process that scores texts of mixed lengths peaks higher than with the mapped policy alone
-(300-, 1,000- and 5,000-character documents in one process: 1,566-1,607 MB against 1,532 MB; a lower
-heap threshold, a trim after every text or a single malloc arena did not bring it down without giving
-back the speed).
+(300-, 1,000- and 5,000-character documents in one process: 35-75 MB more; a lower heap threshold, a
+trim after every text or a single malloc arena did not bring it down without giving back the speed).
 
 Loading leaves free memory behind too: the Gemma tokenizer's 515k merges are parsed through many
 small allocations, and the heap keeps about 190 MB of them after they are freed unless it is trimmed

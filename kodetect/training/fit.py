@@ -55,8 +55,12 @@ def out_of_fold_logits(counts: sp.csr_matrix, labels: np.ndarray, groups: np.nda
 
 
 def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
-               sample_weight: np.ndarray | None = None) -> FusionHead:
-    """Logistic fusion on standardised columns, the two classes weighing the same in total."""
+               sample_weight: np.ndarray | None = None, anchor: dict[str, float] | None = None) -> FusionHead:
+    """Logistic fusion on standardised columns, the two classes weighing the same in total.
+
+    `anchor`: amounts added to the fitted coefficients of the named columns, in log-odds per standard
+    deviation: a fixed extra trust in a score that holds on genres the training texts do not cover.
+    """
     labels = np.asarray(labels)
     weight = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     mean = matrix.mean(axis=0)
@@ -68,7 +72,10 @@ def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
     balanced = weight * np.array([len(labels) / (len(class_total) * class_total[c]) for c in labels])
     model = LogisticRegression(C=FUSION_C, max_iter=5000)
     model.fit((matrix - mean) / scale, labels, sample_weight=balanced)
-    return FusionHead(list(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
+    coef = model.coef_[0].copy()
+    for name, extra in (anchor or {}).items():
+        coef[names.index(name)] += extra
+    return FusionHead(list(names), mean, scale, coef, float(model.intercept_[0]))
 
 
 def view_counts(views: dict[str, list[str]], view: str) -> sp.csr_matrix:
@@ -83,11 +90,13 @@ def fit_heads(
     use_views: tuple[str, ...] = VIEWS,
     groups: np.ndarray | None = None,
     fusion_weights: np.ndarray | None = None,
+    fusion_anchor: dict[str, float] | None = None,
 ) -> FittedHeads:
     """Fit each n-gram head on all texts and the fusion head on features + out-of-fold logits.
 
     `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`).
     `fusion_weights` (one per text) weighs rows in the fusion head only (see `augment.copy_weights`).
+    `fusion_anchor`: see `fit_fusion`.
     """
     labels = np.asarray(labels)
     heads: dict[str, NgramHead] = {}
@@ -97,7 +106,7 @@ def fit_heads(
         heads[view] = fit_ngram_head(counts, labels)
         columns.append(out_of_fold_logits(counts, labels, groups)[:, None])
     fusion = fit_fusion(np.hstack(columns), labels, [*names, *(head_feature(v) for v in use_views)],
-                        sample_weight=fusion_weights)
+                        sample_weight=fusion_weights, anchor=fusion_anchor)
     return FittedHeads(heads, fusion)
 
 

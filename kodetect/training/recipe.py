@@ -54,14 +54,20 @@ def deep_features(
 DEEP_COPY_WEIGHT = 0.25
 
 
-def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT) -> Scorer:
+def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
+                anchor: dict[str, float] | None = None) -> Scorer:
     """The shipped deep mode's training: the texts plus edited copies, each with its own language-model
-    features (a copy's endings change what the model predicts, so it cannot borrow its original's)."""
+    features (a copy's endings change what the model predicts, so it cannot borrow its original's).
+
+    `anchor` (see `fit_fusion`) is measured, not shipped: extra trust in the Fast-DetectGPT criterion
+    lifted transfer to unseen dev genres a little and cost more in-domain (bench/zero_shot_anchor.py).
+    """
     n_originals = len(texts)
     texts, labels, groups = augment_texts(texts, labels)
     features, names, views = deep_features(texts)
     heads = fit_heads(features, names, views, labels, groups=groups,
-                      fusion_weights=copy_weights(len(texts), n_originals, copy_weight))
+                      fusion_weights=copy_weights(len(texts), n_originals, copy_weight),
+                      fusion_anchor=anchor)
 
     def score(test_texts: Sequence[str]) -> np.ndarray:
         test_features, _, test_views = deep_features(test_texts)
