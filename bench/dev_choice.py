@@ -12,9 +12,12 @@ of the shipped training pool (no KatFish text anywhere) and measured on:
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +48,19 @@ class DevSets:
         return [e.text for e in self.train] + self.texts + list(self.copies.values())
 
 
+def command_line(doc: str, default_weights: str) -> argparse.Namespace:
+    """The options every choice script takes: the weights to try and where to write the table."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", default=default_weights)
+    parser.add_argument("--out", type=Path)
+    return parser.parse_args()
+
+
 def dev_sets() -> DevSets | None:
+    """The dev/ sets, or None (saying why on stderr) where the shared data is missing."""
     data = data_dir()
     if data is None:
+        print("needs ../shared/data (or KODETECT_DATA_DIR)", file=sys.stderr)
         return None
     train, validation = build_sets(data, MIN_HANGUL)
     dev_train = [e for e in train if not e.group.startswith("katfish")]
@@ -71,6 +84,32 @@ def measure(recipe: Callable, sets: DevSets) -> dict:
         "shift": float(np.mean(np.abs(switched[edited] - clean[edited])) / np.std(clean)),
         "genres": {r.genre: r.auroc for r in held_out},
     }
+
+
+def sweep(recipe_for: Callable[[float], Callable], weights: str, sets: DevSets, what: str) -> list[dict]:
+    """`measure` of `recipe_for(w)` for each comma-separated weight w (callers hold memoized features)."""
+    rows = []
+    for weight in (float(w) for w in weights.split(",")):
+        rows.append({"weight": weight, **measure(recipe_for(weight), sets)})
+        print(f"{what} {weight}: done", file=sys.stderr)
+    return rows
+
+
+def preamble(script: str, started: float, sets: DevSets, shipped: str) -> str:
+    """The report's first paragraph: when and how it was made, and on which texts."""
+    return (
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by `python bench/{script} {' '.join(sys.argv[1:])}` in "
+        f"{(time.perf_counter() - started) / 60:.1f} min. Training: the dev/ part of the shipped training pool "
+        f"({len(sets.train)} texts, plus their copies); validation: the dev/ validation texts ({len(sets.validation)}, "
+        f"{len(sets.copies)} of them with an ending-switched copy). No KatFish text is used. {shipped}"
+    )
+
+
+def publish(lines: Sequence[str], out: Path | None) -> None:
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if out:
+        out.write_text(report, encoding="utf-8")
 
 
 def table(label: str, rows: Sequence[dict], key: str, reference: dict) -> list[str]:

@@ -20,10 +20,8 @@ the gap it was meant for.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -32,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_choice import GENRE_NOTE, dev_sets, measure, table  # noqa: E402
+from bench.dev_choice import GENRE_NOTE, command_line, dev_sets, preamble, publish, sweep, table  # noqa: E402
 from bench.report.context import memoized_features  # noqa: E402
 from bench.report.cross_genre import leave_one_genre_out  # noqa: E402
 from kodetect.training.recipe import deep_recipe, zero_shot_recipe  # noqa: E402
@@ -42,32 +40,22 @@ REFERENCES = ("lm_fast_detectgpt", "lm_mean_log_likelihood")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", default="0,0.5,1,2,4")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
+    args = command_line(__doc__, "0,0.5,1,2,4")
     sets = dev_sets()
     if sets is None:
-        print("needs ../shared/data (or KODETECT_DATA_DIR)", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    rows = []
     with memoized_features(warm=sets.warm):
-        for weight in (float(w) for w in args.weights.split(",")):
-            rows.append({"weight": weight, **measure(partial(deep_recipe, anchor={CRITERION: weight}), sets)})
-            print(f"anchor {weight}: done", file=sys.stderr)
+        rows = sweep(lambda w: partial(deep_recipe, anchor={CRITERION: w}), args.weights, sets, "anchor")
         references = {name: {r.genre: r.auroc for r in leave_one_genre_out(zero_shot_recipe(name), sets.train,
                                                                              sets.validation, {})}
                       for name in REFERENCES}
 
     none = next((r for r in rows if r["weight"] == 0.0), rows[0])
     genres = list(rows[0]["genres"])
-    lines = [
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by `python bench/zero_shot_anchor.py "
-        f"{' '.join(sys.argv[1:])}` in {(time.perf_counter() - started) / 60:.1f} min. Training: the dev/ part of the "
-        f"shipped training pool ({len(sets.train)} texts, plus their copies); validation: the dev/ validation texts "
-        f"({len(sets.validation)}, {len(sets.copies)} of them with an ending-switched copy). No KatFish text is used. "
-        "Deep mode ships without an anchor (why: this script's docstring).",
+    publish([
+        preamble("zero_shot_anchor.py", started, sets,
+                 "Deep mode ships without an anchor (why: this script's docstring)."),
         "",
         *table(f"anchor on {CRITERION}", rows, "weight", none),
         "",
@@ -79,11 +67,7 @@ def main() -> int:
           f"| {100 * np.mean([scores[g] for g in genres]):.2f} |" for name, scores in references.items()),
         "",
         GENRE_NOTE,
-    ]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.out:
-        args.out.write_text(report, encoding="utf-8")
+    ], args.out)
     return 0
 
 
