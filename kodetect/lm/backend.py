@@ -242,6 +242,13 @@ class TorchCausalLM:
         logits = logits.float()
         return torch.tanh(logits / self._softcap) * self._softcap if self._softcap else logits
 
+    def full_logits(self, hidden):
+        """Next-token logits over the whole vocabulary for a block of hidden states (keep blocks small:
+        one row of a 262k vocabulary is 1 MB)."""
+        import torch
+
+        return self._softcapped(torch.nn.functional.linear(hidden, self._head_weight, self._head_bias))
+
     def _stats(self, hidden, targets: np.ndarray) -> TokenStats:
         import torch
 
