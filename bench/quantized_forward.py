@@ -73,7 +73,8 @@ def main() -> int:
                                                    dtype=torch.qint8, inplace=True)
         ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
         stats = lm.score(text).stats
-        baseline = baseline or stats
+        if baseline is None:
+            baseline = stats
         variants[name] = {
             "forward": median_seconds(lambda lm=lm, ids=ids: lm.forward_only(ids)),
             "score": median_seconds(lambda lm=lm: lm.score(text)),

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,7 @@ from kodetect.eval.protocols import (  # noqa: E402
 from kodetect.features.language_model import LM_FEATURES, ZERO_SHOT_DIRECTION  # noqa: E402
 from kodetect.lm.pair import PAIR_DIRECTION, PAIR_FEATURES, QWEN_OBSERVER, QWEN_PERFORMER  # noqa: E402
 from kodetect.text.normalize import normalize  # noqa: E402
+from kodetect.training.cache import shared_cache  # noqa: E402
 from kodetect.training.featurize import default_cache_dir  # noqa: E402
 
 
@@ -57,22 +59,16 @@ def cache_path() -> Path:
     return default_cache_dir() / f"pair-features-{QWEN_OBSERVER.sha256[:12]}-{QWEN_PERFORMER.sha256[:12]}.jsonl"
 
 
+# The protocol looks every text up once per split; normalising it anew each time would dominate.
+@lru_cache(maxsize=10_000)
 def text_key(text: str) -> str:
     # The pair reads the normalised text, as deep mode's LM does.
     return hashlib.sha256(normalize(text).text.encode()).hexdigest()
 
 
 def read_cache() -> dict[str, dict]:
-    path = cache_path()
-    if not path.exists():
-        return {}
-    entries = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.endswith("\n"):
-                entry = json.loads(line)
-                entries[entry["k"]] = entry
-    return entries
+    """Every cached entry by key (the file is read once; later calls read only what was appended)."""
+    return shared_cache(cache_path(), "pair", lambda entry: entry).entries()
 
 
 def score_missing(texts: Sequence[str], threads: int | None = None) -> dict[str, dict]:
@@ -92,10 +88,9 @@ def score_missing(texts: Sequence[str], threads: int | None = None) -> dict[str,
                          "seconds": round(time.perf_counter() - start, 3)}
                 out.write(json.dumps(entry) + "\n")
                 out.flush()
-                cache[key] = entry
                 print(f"\r{done}/{len(missing)} texts scored", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
-    return cache
+    return read_cache()
 
 
 PAIR_NAMES = {
@@ -215,11 +210,11 @@ def cost_lines(texts: Sequence[str]) -> list[str]:
     entries = [cache[text_key(t)] for t in texts]
     tokens = np.array([e["tokens"] for e in entries], dtype=float)
     seconds = np.array([e["seconds"] for e in entries], dtype=float)
-    per_1000 = float(np.median(seconds / np.maximum(tokens, 1))) * 620
+    per_token = float(np.median(seconds / np.maximum(tokens, 1)))
     return [
         f"- Scored {len(entries)} texts, {int(tokens.sum()):,} tokens, in {seconds.sum() / 60:.1f} min: median "
-        f"{np.median(seconds):.1f} s per text, {np.median(seconds / np.maximum(tokens, 1)) * 1000:.1f} ms per token "
-        f"(both models and the statistics), so about {per_1000:.0f} s for a 1,000-character page "
+        f"{np.median(seconds):.1f} s per text, {per_token * 1000:.1f} ms per token "
+        f"(both models and the statistics), so about {per_token * 620:.0f} s for a 1,000-character page "
         "(~620 Qwen tokens).",
     ]
 

@@ -194,20 +194,13 @@ class TorchCausalLM:
         """Per-token statistics of `text`; the first token is predicted from the BOS token."""
         import torch
 
-        encoded = self.tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)
-        ids = list(encoded["input_ids"])
-        starts = np.array([start for start, _ in encoded["offset_mapping"]], dtype=np.int64)
-        sequence = self._sequence(ids)
+        sequence, starts = self._encode(text)
         parts: list[TokenStats] = []
         with self._lock, torch.inference_mode():
-            for window, hidden in self._forward(sequence):
-                # Position i predicts token i + 1: keep predictions of tokens from score_from on.
-                first = max(window.score_from, 1) - 1 - window.start
-                targets = np.array(sequence[window.start + first + 1 : window.end])
-                parts.append(self._stats(hidden[first : first + len(targets)], targets))
+            for hidden, targets in self._predictions(sequence):
+                parts.append(self._stats(hidden, targets))
         scored = TokenStats.concatenate(parts) if parts else token_stats(np.zeros((0, 1)), np.zeros(0))
-        has_bos = self.tokenizer.bos_token_id is not None
-        return ScoredText(scored, starts[len(starts) - len(scored):] if has_bos else starts[1:])
+        return ScoredText(scored, self._scored_starts(starts, len(scored)))
 
     def forward_only(self, ids: Sequence[int]) -> int:
         """The transformer body alone over the windows `score` runs for these token ids, and nothing
@@ -224,6 +217,26 @@ class TorchCausalLM:
     def _sequence(self, ids: Sequence[int]) -> list[int]:
         bos = self.tokenizer.bos_token_id
         return ([bos] if bos is not None else []) + list(ids)
+
+    def _encode(self, text: str) -> tuple[list[int], np.ndarray]:
+        """The token sequence the model reads (BOS first, where it has one) and where each of the
+        text's own tokens starts in `text`."""
+        encoded = self.tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)
+        starts = np.array([start for start, _ in encoded["offset_mapping"]], dtype=np.int64)
+        return self._sequence(list(encoded["input_ids"])), starts
+
+    def _scored_starts(self, starts: np.ndarray, n_scored: int) -> np.ndarray:
+        """Offsets of the scored tokens: all of them after a BOS, else all but the first."""
+        return starts[len(starts) - n_scored:] if self.tokenizer.bos_token_id is not None else starts[1:]
+
+    def _predictions(self, sequence: list[int]) -> Iterator[tuple[object, np.ndarray]]:
+        """Per window, the hidden states that predict each token scored there, and those tokens
+        (the caller holds the lock)."""
+        for window, hidden in self._forward(sequence):
+            # Position i predicts token i + 1: keep predictions of tokens from score_from on.
+            first = max(window.score_from, 1) - 1 - window.start
+            targets = np.array(sequence[window.start + first + 1 : window.end])
+            yield hidden[first : first + len(targets)], targets
 
     def _forward(self, sequence: list[int]) -> Iterator[tuple[Window, object]]:
         """Each window of `sequence` with the body's hidden states over it (the caller holds the lock)."""

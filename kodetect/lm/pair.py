@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,32 +107,26 @@ class BinocularsPair:
     def score(self, text: str) -> PairScoredText:
         import torch
 
-        tokenizer = self.observer.tokenizer
-        encoded = tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)
-        starts = np.array([start for start, _ in encoded["offset_mapping"]], dtype=np.int64)
-        sequence = self.observer._sequence(list(encoded["input_ids"]))
+        sequence, starts = self.observer._encode(text)
         parts: list[tuple] = []
         with ExitStack() as held, torch.inference_mode():
             # One model may serve in both roles (the tests do this); its lock is taken once.
             for lock in {id(lm._lock): lm._lock for lm in (self.observer, self.performer)}.values():
                 held.enter_context(lock)
-            windows = zip(self.observer._forward(sequence), self.performer._forward(sequence), strict=True)
-            for (window, observer_hidden), (_, performer_hidden) in windows:
-                first = max(window.score_from, 1) - 1 - window.start
-                targets = torch.tensor(sequence[window.start + first + 1 : window.end])
+            predictions = zip(self.observer._predictions(sequence), self.performer._predictions(sequence), strict=True)
+            for (observer_hidden, targets), (performer_hidden, _) in predictions:
+                targets = torch.from_numpy(targets)
                 for lo in range(0, len(targets), ROW_BLOCK):
-                    rows = slice(first + lo, first + min(lo + ROW_BLOCK, len(targets)))
+                    rows = slice(lo, lo + ROW_BLOCK)
                     parts.append(_block(self.observer, self.performer, observer_hidden[rows],
-                                        performer_hidden[rows], targets[lo : lo + ROW_BLOCK]))
+                                        performer_hidden[rows], targets[rows]))
         if not parts:
             empty = TokenStats(*(np.zeros(0) for _ in range(4)))
             return PairScoredText(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64))
         observer, performer, forward, backward = zip(*parts, strict=True)
-        has_bos = tokenizer.bos_token_id is not None
-        n = sum(len(p) for p in observer)
-        return PairScoredText(TokenStats.concatenate(observer), TokenStats.concatenate(performer),
-                              np.concatenate(forward), np.concatenate(backward),
-                              starts[len(starts) - n:] if has_bos else starts[1:])
+        scored = TokenStats.concatenate(observer)
+        return PairScoredText(scored, TokenStats.concatenate(performer), np.concatenate(forward),
+                              np.concatenate(backward), self.observer._scored_starts(starts, len(scored)))
 
 
 def _block(observer: TorchCausalLM, performer: TorchCausalLM, observer_rows, performer_rows, targets):
@@ -179,6 +172,3 @@ def pair_features(scored: PairScoredText) -> dict[str, float]:
     )
     return dict(zip(PAIR_FEATURES, (float(v) for v in values), strict=True))
 
-
-def pair_feature_rows(pair: BinocularsPair, texts: Sequence[str]) -> list[dict[str, float]]:
-    return [pair_features(pair.score(text)) for text in texts]
