@@ -35,8 +35,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.dev_choice import publish  # noqa: E402
-from bench.report.katfish import TEST_NAMES, ZERO_SHOT_NAMES, _genre_mean  # noqa: E402
+from bench.report.katfish import TEST_NAMES, _genre_mean  # noqa: E402
 from bench.report.markdown import mean_std, table  # noqa: E402
+from bench.report.zero_shot import ZERO_SHOT_NAMES  # noqa: E402
 from kodetect.eval.data import data_dir, load_katfish  # noqa: E402
 from kodetect.eval.metrics import auroc, tpr_at_fpr  # noqa: E402
 from kodetect.eval.protocols import (  # noqa: E402

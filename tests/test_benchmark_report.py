@@ -29,6 +29,8 @@ from bench.report.katfish import Recorder  # noqa: E402
 from bench.report.length import cut_set  # noqa: E402
 from bench.report.markdown import Section, anchor, count_rate, document, fmt, mean_std, table  # noqa: E402
 from bench.report.speed import speed_documents  # noqa: E402
+from bench.report.zero_shot import comparison_table, zero_shot_results  # noqa: E402
+from kodetect.eval.protocols import HeldOutScore  # noqa: E402
 
 
 class TestRocCurve:
@@ -169,6 +171,38 @@ def test_recorder_keeps_scores_by_text_tuple():
     score = recorder(["a"], np.array([0]))
     score(["x", "y"])
     assert list(recorder.scores[("x", "y")]) == [0.0, 1.0]
+
+
+def test_zero_shot_scores_ignore_training_texts_and_the_table_names_the_best_one():
+    seen = []
+
+    def protocol(recipe):
+        seen.append(recipe)
+        return [HeldOutScore("a", "ai", 2, 0.5, 0.0)]
+
+    results = zero_shot_results(protocol)
+    assert list(results) == ["log-likelihood", "entropy", "log-rank", "LRR", "Fast-DetectGPT"]
+    assert len(seen) == 5
+    zero_shot = {"log-likelihood": [HeldOutScore("s", "ai", 9, 0.70, 0.1), HeldOutScore("t", "human", 9, 0.90, 0.1)],
+                 "Fast-DetectGPT": [HeldOutScore("s", "ai", 9, 0.80, 0.1), HeldOutScore("t", "human", 9, 0.60, 0.1)]}
+    deep = [HeldOutScore("s", "ai", 9, 0.85, 0.2), HeldOutScore("t", "human", 9, 0.88, 0.2)]
+    lines = comparison_table(["source"], [["s"], ["t"]], deep, zero_shot).splitlines()
+    assert lines[0] == "| source | log-likelihood | Fast-DetectGPT | best zero-shot | deep − best zero-shot |"
+    assert lines[2] == "| s | 70.00 | 80.00 | 80.00 (Fast-DetectGPT) | 5.00 |"
+    assert lines[3] == "| t | 90.00 | 60.00 | 90.00 (log-likelihood) | -2.00 |"
+
+
+def test_katfish_summary_adds_the_dev_corpus_rows_only_when_measured():
+    genres = {"essay": (0.991, 0.0), "poetry": (0.9, 0.0), "abstract": (0.8, 0.0)}
+    facts = {"seeds": ["42", "43"], "published": {"essay": 0.9488, "poetry": 0.7311, "abstract": 0.7562},
+             "methods": {"kodetect fast": genres, "kodetect deep": genres}}
+    english, korean = summary._katfish_sentences(facts)
+    assert "kodetect fast 99.1 / 90.0 / 80.0; kodetect deep 99.1 / 90.0 / 80.0" in english
+    assert "KatFishNet as published 94.9 / 73.1 / 75.6." in english and "dev corpus" not in english
+    facts["methods"]["kodetect deep, train split + dev corpus"] = genres
+    english, korean = summary._katfish_sentences(facts)
+    assert english.endswith("as the shipped models are: deep 99.1 / 90.0 / 80.0.")
+    assert korean.endswith("함께 학습하면: deep 99.1 / 90.0 / 80.0.")
 
 
 def test_update_readme_replaces_only_the_marked_block(tmp_path):

@@ -16,6 +16,7 @@ import numpy as np
 
 from bench.report.context import DEV_FILES, KATFISH_FILES, Context, memoized_features
 from bench.report.markdown import Section, fmt, table
+from bench.report.zero_shot import comparison_table, zero_shot_results
 from kodetect.eval.data import load_katfish
 from kodetect.eval.metrics import auroc, tpr_at_fpr
 from kodetect.eval.protocols import KATFISH_GENRES, Recipe, cross_genre_katfish
@@ -82,12 +83,8 @@ def run(ctx: Context) -> Section:
             by_genre[mode] = leave_one_genre_out(recipe, train, validation, katfish_rows)
             dev_only[mode] = cross_genre_katfish(recipe, [e.text for e in dev], np.array([e.label for e in dev]))
         if "deep" in recipes:
-            from bench.report.katfish import ZERO_SHOT_NAMES
-            from kodetect.training.recipe import zero_shot_recipe
-
             # A zero-shot score ignores its training texts, so "trained on dev/ only" is simply the score.
-            for feature, name in ZERO_SHOT_NAMES.items():
-                zero_shot[name] = cross_genre_katfish(zero_shot_recipe(feature), [], np.array([]))
+            zero_shot = zero_shot_results(lambda recipe: cross_genre_katfish(recipe, [], np.array([])))
 
     section.blocks.append(
         "Leave one genre out: the training pool without the genre; KatFish genres are tested on every KatFish "
@@ -121,14 +118,9 @@ def run(ctx: Context) -> Section:
         section.blocks.append(
             "The zero-shot scores of the same language model (no training at all) on the same texts, for "
             "comparison with the dev/-only rows above (AUROC ×100):")
-        header = ["KatFish genre", *zero_shot, "best zero-shot", "deep − best zero-shot"]
-        rows = []
-        for i, r in enumerate(dev_only["deep"]):
-            scores = {name: results[i].auroc for name, results in zero_shot.items()}
-            best = max(scores, key=scores.get)
-            rows.append([r.held_out.removeprefix("katfish-"), *(fmt(v) for v in scores.values()),
-                         f"{fmt(scores[best])} ({best})", fmt(r.auroc - scores[best])])
-        section.blocks.append(table(header, rows))
+        section.blocks.append(comparison_table(
+            ["KatFish genre"], [[r.held_out.removeprefix("katfish-")] for r in dev_only["deep"]], dev_only["deep"],
+            zero_shot))
     section.blocks.extend(notes)
     section.facts = {
         mode: {"leave_one_genre_out": {r.genre: r.auroc for r in by_genre[mode]},

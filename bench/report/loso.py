@@ -11,6 +11,7 @@ from collections import Counter
 
 from bench.report.context import DEV_FILES, KATFISH_FILES, Context, memoized_features
 from bench.report.markdown import Section, fmt, table
+from bench.report.zero_shot import comparison_table, zero_shot_results
 from kodetect.eval.generator_families import FAMILIES, family_members, generator_family, leave_one_generator_family_out
 from kodetect.eval.protocols import leave_one_source_out
 from kodetect.training.recipe import fast_recipe
@@ -72,6 +73,16 @@ def run_sources(ctx: Context) -> Section:
     section.blocks.append(_by_mode_table(results, ["held-out source", "side", "n test"],
                                          lambda r: [r.held_out, r.side, r.n_test]))
     section.facts = {mode: [(r.held_out, r.side, r.auroc) for r in rs] for mode, rs in results.items()}
+    if "deep" in results:
+        train, validation = ctx.protocol_pools
+        zero_shot = zero_shot_results(lambda recipe: leave_one_source_out(recipe, train, validation))
+        section.blocks.append("The zero-shot scores of the same language model (no training at all) on the same "
+                              "test sets, beside deep mode (AUROC ×100):")
+        section.blocks.append(comparison_table(["held-out source", "side"],
+                                               [[r.held_out, r.side] for r in results["deep"]], results["deep"],
+                                               zero_shot))
+        section.facts["zero_shot"] = {name: [(r.held_out, r.side, r.auroc) for r in rs]
+                                      for name, rs in zero_shot.items()}
     return section
 
 

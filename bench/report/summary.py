@@ -58,6 +58,28 @@ def _measured(ctx: Context) -> tuple[list[str], dict[str, list[str]]]:
     return human_genres, members
 
 
+def _katfish_sentences(facts: dict) -> tuple[str, str]:
+    """The KatFish protocol's AUROCs of kodetect against the paper, in English and Korean."""
+    methods = facts["methods"]
+
+    def aurocs(name: str) -> str:
+        return " / ".join(f"{100 * methods[name][g][0]:.1f}" for g in KATFISH_GENRES)
+
+    parts = [f"{name} {aurocs(name)}" for name in ("kodetect fast", "kodetect deep") if name in methods]
+    pub = " / ".join(f"{100 * facts['published'][g]:.1f}" for g in KATFISH_GENRES)
+    seeds = len(facts["seeds"])
+    english = (f"**Unseen generators (KatFish protocol, {seeds} seed{'s' if seeds > 1 else ''}).** AUROC ×100 "
+               f"for essays / poems / abstracts: " + "; ".join(parts) + f"; KatFishNet as published {pub}.")
+    korean = ("**학습에 없던 생성 모델 (KatFish 프로토콜).** 에세이 / 시 / 초록 AUROC×100: " + "; ".join(parts)
+              + f"; 논문에 발표된 KatFishNet {pub}.")
+    plus_dev = [f"{mode} {aurocs(name)}" for mode in ("fast", "deep")
+                if (name := f"kodetect {mode}, train split + dev corpus") in methods]
+    if plus_dev:
+        english += " Trained on the dev corpus as well, as the shipped models are: " + "; ".join(plus_dev) + "."
+        korean += " 배포 모델처럼 dev 코퍼스도 함께 학습하면: " + "; ".join(plus_dev) + "."
+    return english, korean
+
+
 def build(ctx: Context, sections: dict[str, Section], report_name: str) -> tuple[str, str]:
     """(English paragraphs, Korean paragraphs) for the README section; numbers only from `sections`."""
     en, ko = [], []
@@ -112,18 +134,9 @@ def build(ctx: Context, sections: dict[str, Section], report_name: str) -> tuple
 
     katfish = sections.get("katfish")
     if katfish:
-        methods = katfish.facts["methods"]
-        published = katfish.facts["published"]
-        parts = []
-        for name in ("kodetect fast", "kodetect deep"):
-            if name in methods:
-                parts.append(f"{name} " + " / ".join(f"{100 * methods[name][g][0]:.1f}" for g in KATFISH_GENRES))
-        pub = " / ".join(f"{100 * published[g]:.1f}" for g in KATFISH_GENRES)
-        seeds = len(katfish.facts["seeds"])
-        en.append(f"**Unseen generators (KatFish protocol, {seeds} seed{'s' if seeds > 1 else ''}).** AUROC ×100 "
-                  f"for essays / poems / abstracts: " + "; ".join(parts) + f"; KatFishNet as published {pub}.")
-        ko.append("**학습에 없던 생성 모델 (KatFish 프로토콜).** 에세이 / 시 / 초록 AUROC×100: " + "; ".join(parts)
-                  + f"; 논문에 발표된 KatFishNet {pub}.")
+        english, korean = _katfish_sentences(katfish.facts)
+        en.append(english)
+        ko.append(korean)
 
     loso = sections.get("loso")
     if loso and loso.facts.get("fast"):
