@@ -173,7 +173,7 @@ def test_recorder_keeps_scores_by_text_tuple():
     assert list(recorder.scores[("x", "y")]) == [0.0, 1.0]
 
 
-def test_zero_shot_scores_ignore_training_texts_and_the_table_names_the_best_one():
+def test_zero_shot_results_run_every_score_and_the_table_names_the_best_one():
     seen = []
 
     def protocol(recipe):
