@@ -126,3 +126,19 @@ def test_an_anchor_adds_fixed_trust_to_one_fitted_coefficient():
     assert anchored.intercept == plain.intercept
     np.testing.assert_allclose(anchored.raw(matrix) - plain.raw(matrix), 1.5 * (matrix[:, 2] - matrix[:, 2].mean())
                                / matrix[:, 2].std())
+
+
+def test_a_shrunk_column_pays_more_penalty_and_the_head_scores_as_the_fitted_model():
+    from sklearn.linear_model import LogisticRegression
+
+    from kodetect.training.fit import FUSION_C
+
+    matrix, labels = _imbalanced_problem()
+    plain = fit_fusion(matrix, labels, list("abcd"))
+    np.testing.assert_allclose(fit_fusion(matrix, labels, list("abcd"), shrink=lambda name: 1.0).coef, plain.coef)
+    shrunk = fit_fusion(matrix, labels, list("abcd"), shrink=lambda name: 0.01 if name == "a" else 1.0)
+    assert abs(shrunk.coef[0]) < 0.1 * abs(plain.coef[0])
+    # Fitted on columns scaled by the factors, read back on the head's own (unscaled) standardisation.
+    scaled = (matrix - matrix.mean(axis=0)) / matrix.std(axis=0) * np.array([0.01, 1.0, 1.0, 1.0])
+    reference = LogisticRegression(C=FUSION_C, max_iter=5000, class_weight="balanced").fit(scaled, labels)
+    np.testing.assert_allclose(shrunk.raw(matrix), reference.decision_function(scaled), rtol=1e-6, atol=1e-9)

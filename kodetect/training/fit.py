@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,11 +56,14 @@ def out_of_fold_logits(counts: sp.csr_matrix, labels: np.ndarray, groups: np.nda
 
 
 def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
-               sample_weight: np.ndarray | None = None, anchor: dict[str, float] | None = None) -> FusionHead:
+               sample_weight: np.ndarray | None = None, anchor: dict[str, float] | None = None,
+               shrink: Callable[[str], float] | None = None) -> FusionHead:
     """Logistic fusion on standardised columns, the two classes weighing the same in total.
 
     `anchor`: amounts added to the fitted coefficients of the named columns, in log-odds per standard
     deviation: a fixed extra trust in a score that holds on genres the training texts do not cover.
+    `shrink`: a factor per column name; a column fitted at factor f pays 1/f² times the L2 penalty, so
+    below 1 the fusion needs more evidence before it leans on that column.
     """
     labels = np.asarray(labels)
     weight = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -71,8 +75,9 @@ def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
     class_total = {c: weight[labels == c].sum() for c in np.unique(labels)}
     balanced = weight * np.array([len(labels) / (len(class_total) * class_total[c]) for c in labels])
     model = LogisticRegression(C=FUSION_C, max_iter=5000)
-    model.fit((matrix - mean) / scale, labels, sample_weight=balanced)
-    coef = model.coef_[0].copy()
+    factor = np.ones(len(names)) if shrink is None else np.array([shrink(name) for name in names], dtype=float)
+    model.fit((matrix - mean) / scale * factor, labels, sample_weight=balanced)
+    coef = model.coef_[0] * factor
     for name, extra in (anchor or {}).items():
         coef[names.index(name)] += extra
     return FusionHead(list(names), mean, scale, coef, float(model.intercept_[0]))
@@ -91,12 +96,13 @@ def fit_heads(
     groups: np.ndarray | None = None,
     fusion_weights: np.ndarray | None = None,
     fusion_anchor: dict[str, float] | None = None,
+    fusion_shrink: Callable[[str], float] | None = None,
 ) -> FittedHeads:
     """Fit each n-gram head on all texts and the fusion head on features + out-of-fold logits.
 
     `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`).
     `fusion_weights` (one per text) weighs rows in the fusion head only (see `augment.copy_weights`).
-    `fusion_anchor`: see `fit_fusion`.
+    `fusion_anchor`, `fusion_shrink`: see `fit_fusion`.
     """
     labels = np.asarray(labels)
     heads: dict[str, NgramHead] = {}
@@ -106,7 +112,7 @@ def fit_heads(
         heads[view] = fit_ngram_head(counts, labels)
         columns.append(out_of_fold_logits(counts, labels, groups)[:, None])
     fusion = fit_fusion(np.hstack(columns), labels, [*names, *(head_feature(v) for v in use_views)],
-                        sample_weight=fusion_weights, anchor=fusion_anchor)
+                        sample_weight=fusion_weights, anchor=fusion_anchor, shrink=fusion_shrink)
     return FittedHeads(heads, fusion)
 
 

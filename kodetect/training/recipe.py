@@ -6,6 +6,7 @@ A recipe is `fit(texts, labels) -> score(texts) -> np.ndarray` (higher = more AI
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 
@@ -54,20 +55,26 @@ def deep_features(
 DEEP_COPY_WEIGHT = 0.25
 
 
+def _core_factor(core_shrink: float, name: str) -> float:
+    return 1.0 if name in LM_FEATURES else core_shrink
+
+
 def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
-                anchor: dict[str, float] | None = None) -> Scorer:
+                anchor: dict[str, float] | None = None, core_shrink: float = 1.0) -> Scorer:
     """The shipped deep mode's training: the texts plus edited copies, each with its own language-model
     features (a copy's endings change what the model predicts, so it cannot borrow its original's).
 
-    `anchor` (see `fit_fusion`) is measured, not shipped: extra trust in the Fast-DetectGPT criterion
-    lifted transfer to unseen dev genres a little and cost more in-domain (bench/zero_shot_anchor.py).
+    `anchor` and `core_shrink` (see `fit_fusion`; the latter shrinks every column but the LM features)
+    are measured, not shipped: leaning more on the zero-shot scores lifted transfer to unseen dev genres
+    a little and cost more in-domain (bench/zero_shot_anchor.py, bench/core_shrink.py).
     """
     n_originals = len(texts)
     texts, labels, groups = augment_texts(texts, labels)
     features, names, views = deep_features(texts)
     heads = fit_heads(features, names, views, labels, groups=groups,
                       fusion_weights=copy_weights(len(texts), n_originals, copy_weight),
-                      fusion_anchor=anchor)
+                      fusion_anchor=anchor,
+                      fusion_shrink=None if core_shrink == 1.0 else partial(_core_factor, core_shrink))
 
     def score(test_texts: Sequence[str]) -> np.ndarray:
         test_features, _, test_views = deep_features(test_texts)
