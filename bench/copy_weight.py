@@ -12,37 +12,17 @@ deep recipe is trained and measured on dev/ data as `bench/dev_choice.py` descri
 from __future__ import annotations
 
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_choice import GENRE_NOTE, command_line, dev_sets, preamble, publish, sweep, table  # noqa: E402
-from bench.report.context import memoized_features  # noqa: E402
+from bench.dev_choice import choice_main  # noqa: E402
 from kodetect.training.recipe import DEEP_COPY_WEIGHT, deep_recipe  # noqa: E402
 
-
-def main() -> int:
-    args = command_line(__doc__, "1,0.5,0.25,0.1,0")
-    sets = dev_sets()
-    if sets is None:
-        return 2
-    started = time.perf_counter()
-    with memoized_features(warm=sets.warm):
-        # The zero-shot anchor off: this choice was made before it existed, and is kept comparable.
-        rows = sweep(lambda w: partial(deep_recipe, copy_weight=w, anchor={}), args.weights, sets, "weight")
-    full = next((r for r in rows if r["weight"] == 1.0), rows[0])
-    publish([
-        preamble("copy_weight.py", started, sets, f"Shipped weight: {DEEP_COPY_WEIGHT}."),
-        "",
-        *table("copy weight", rows, "weight", full),
-        "",
-        GENRE_NOTE,
-    ], args.out)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    # The zero-shot anchor off: this choice was made before it existed, and is kept comparable.
+    sys.exit(choice_main(__doc__, "copy_weight.py", "1,0.5,0.25,0.1,0",
+                         lambda w: partial(deep_recipe, copy_weight=w, anchor={}), "weight", "copy weight",
+                         f"Shipped weight: {DEEP_COPY_WEIGHT}."))

@@ -18,36 +18,16 @@ TPR at 1% FPR and 1.33x the score shift under an ending switch; smaller factors 
 from __future__ import annotations
 
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_choice import GENRE_NOTE, command_line, dev_sets, preamble, publish, sweep, table  # noqa: E402
-from bench.report.context import memoized_features  # noqa: E402
+from bench.dev_choice import choice_main  # noqa: E402
 from kodetect.training.recipe import deep_recipe  # noqa: E402
 
-
-def main() -> int:
-    args = command_line(__doc__, "1,0.1,0.03,0.01")
-    sets = dev_sets()
-    if sets is None:
-        return 2
-    started = time.perf_counter()
-    with memoized_features(warm=sets.warm):
-        rows = sweep(lambda f: partial(deep_recipe, core_shrink=f), args.weights, sets, "factor")
-    shipped = next((r for r in rows if r["weight"] == 1.0), rows[0])
-    publish([
-        preamble("core_shrink.py", started, sets, "Deep mode ships with factor 1 (why: this script's docstring)."),
-        "",
-        *table("factor on non-LM columns", rows, "weight", shipped),
-        "",
-        GENRE_NOTE,
-    ], args.out)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(choice_main(__doc__, "core_shrink.py", "1,0.1,0.03,0.01",
+                         lambda f: partial(deep_recipe, core_shrink=f), "factor", "factor on non-LM columns",
+                         "Deep mode ships with factor 1 (why: this script's docstring)."))

@@ -132,3 +132,24 @@ def table(label: str, rows: Sequence[dict], key: str, reference: dict) -> list[s
 
 GENRE_NOTE = ("Leave one genre out: trained without the genre, tested on its texts (completed with the other "
               "side's validation texts of other genres where dev/ has only one side), AUROC ×100.")
+
+
+def choice_main(doc: str, script: str, default_weights: str, recipe_for: Callable[[float], Callable], what: str,
+                label: str, shipped: str, reference: float = 1.0,
+                extra: Callable[[DevSets], list[str]] | None = None) -> int:
+    """A choice script's whole run: sweep `recipe_for(w)` over `--weights` on dev/ data and publish the table
+    (shifts relative to the row at `reference`), then `extra(sets)`'s lines, measured in the same feature memo."""
+    from bench.report.context import memoized_features
+
+    args = command_line(doc, default_weights)
+    sets = dev_sets()
+    if sets is None:
+        return 2
+    started = time.perf_counter()
+    with memoized_features(warm=sets.warm):
+        rows = sweep(recipe_for, args.weights, sets, what)
+        more = extra(sets) if extra else []
+    base = next((r for r in rows if r["weight"] == reference), rows[0])
+    publish([preamble(script, started, sets, shipped), "", *table(label, rows, "weight", base), "", *more,
+             GENRE_NOTE], args.out)
+    return 0

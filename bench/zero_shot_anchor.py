@@ -21,7 +21,6 @@ the gap it was meant for.
 from __future__ import annotations
 
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
@@ -30,8 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_choice import GENRE_NOTE, command_line, dev_sets, preamble, publish, sweep, table  # noqa: E402
-from bench.report.context import memoized_features  # noqa: E402
+from bench.dev_choice import DevSets, choice_main  # noqa: E402
 from bench.report.cross_genre import leave_one_genre_out  # noqa: E402
 from kodetect.training.recipe import deep_recipe, zero_shot_recipe  # noqa: E402
 
@@ -39,26 +37,13 @@ CRITERION = "lm_fast_detectgpt"
 REFERENCES = ("lm_fast_detectgpt", "lm_mean_log_likelihood")
 
 
-def main() -> int:
-    args = command_line(__doc__, "0,0.5,1,2,4")
-    sets = dev_sets()
-    if sets is None:
-        return 2
-    started = time.perf_counter()
-    with memoized_features(warm=sets.warm):
-        rows = sweep(lambda w: partial(deep_recipe, anchor={CRITERION: w}), args.weights, sets, "anchor")
-        references = {name: {r.genre: r.auroc for r in leave_one_genre_out(zero_shot_recipe(name), sets.train,
-                                                                             sets.validation, {})}
-                      for name in REFERENCES}
-
-    none = next((r for r in rows if r["weight"] == 0.0), rows[0])
-    genres = list(rows[0]["genres"])
-    publish([
-        preamble("zero_shot_anchor.py", started, sets,
-                 "Deep mode ships without an anchor (why: this script's docstring)."),
-        "",
-        *table(f"anchor on {CRITERION}", rows, "weight", none),
-        "",
+def zero_shot_lines(sets: DevSets) -> list[str]:
+    """The zero-shot scores alone on the same held-out genres, for reference."""
+    references = {name: {r.genre: r.auroc for r in leave_one_genre_out(zero_shot_recipe(name), sets.train,
+                                                                         sets.validation, {})}
+                  for name in REFERENCES}
+    genres = list(next(iter(references.values())))
+    return [
         "The zero-shot scores alone, leaving the same genres out (nothing is trained):",
         "",
         f"| score | {' | '.join(genres)} | mean |",
@@ -66,10 +51,11 @@ def main() -> int:
         *(f"| {name} | {' | '.join(f'{100 * scores[g]:.2f}' for g in genres)} "
           f"| {100 * np.mean([scores[g] for g in genres]):.2f} |" for name, scores in references.items()),
         "",
-        GENRE_NOTE,
-    ], args.out)
-    return 0
+    ]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(choice_main(__doc__, "zero_shot_anchor.py", "0,0.5,1,2,4",
+                         lambda w: partial(deep_recipe, anchor={CRITERION: w}), "anchor",
+                         f"anchor on {CRITERION}", "Deep mode ships without an anchor (why: this script's docstring).",
+                         reference=0.0, extra=zero_shot_lines))
