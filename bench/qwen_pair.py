@@ -49,7 +49,6 @@ from kodetect.eval.protocols import (  # noqa: E402
     SplitScore,
     katfish_protocol,
 )
-from kodetect.features.language_model import LM_FEATURES, ZERO_SHOT_DIRECTION  # noqa: E402
 from kodetect.lm.pair import PAIR_DIRECTION, PAIR_FEATURES, QWEN_OBSERVER, QWEN_PERFORMER  # noqa: E402
 from kodetect.text.normalize import normalize  # noqa: E402
 from kodetect.training.cache import shared_cache  # noqa: E402
@@ -156,27 +155,21 @@ def sample_rows(genre: str, per_label: int | None) -> list[dict]:
 
 def zero_shot_table(samples: dict[str, list[dict]]) -> str:
     """Each score alone on the texts of each genre, no training: the cross-genre section's zero-shot rows."""
-    from kodetect.training.lm_scores import lm_feature_matrix
+    from kodetect.training.recipe import zero_shot_recipe
 
+    recipes: dict[str, Recipe] = {
+        **{f"Gemma 3 270M {name}": zero_shot_recipe(feature) for feature, name in ZERO_SHOT_NAMES.items()},
+        **{f"Qwen pair: {name}": pair_zero_shot(feature) for feature, name in PAIR_NAMES.items()},
+    }
     body = []
-    columns = {}
-    genres = list(samples)
-    for genre, rows in samples.items():
-        texts, labels = [r["text"] for r in rows], np.array([r["label"] for r in rows])
-        gemma, pair = lm_feature_matrix(texts, progress=False), pair_matrix(texts)
-        for feature, name in ZERO_SHOT_NAMES.items():
-            column = ZERO_SHOT_DIRECTION[feature] * gemma[:, LM_FEATURES.index(feature)]
-            columns.setdefault(f"Gemma 3 270M {name}", {})[genre] = (labels, column)
-        for feature, name in PAIR_NAMES.items():
-            column = PAIR_DIRECTION[feature] * pair[:, PAIR_FEATURES.index(feature)]
-            columns.setdefault(f"Qwen pair: {name}", {})[genre] = (labels, column)
-    for name, by_genre in columns.items():
+    for name, recipe in recipes.items():
+        score = recipe([], np.array([]))  # a zero-shot score ignores its training texts
         cells = []
-        for genre in genres:
-            labels, scores = by_genre[genre]
+        for rows in samples.values():
+            labels, scores = np.array([r["label"] for r in rows]), score([r["text"] for r in rows])
             cells.append(f"{auroc(labels, scores) * 100:.2f} / {tpr_at_fpr(labels, scores, 0.01) * 100:.1f}")
         body.append([name, *cells])
-    return table(["score (no training)", *(f"{g}: AUROC / TPR@1%FPR" for g in genres)], body)
+    return table(["score (no training)", *(f"{g}: AUROC / TPR@1%FPR" for g in samples)], body)
 
 
 def protocol_table(genres: Sequence[str], seeds: Sequence[str]) -> str:

@@ -141,12 +141,13 @@ def run(ctx: Context) -> Section:
             recorders["kodetect deep"] = Recorder(deep_recipe)
             rows.append(("kodetect deep", katfish_protocol(recorders["kodetect deep"], seeds=seeds)))
             # The shipped models train on the dev corpus and KatFish together; this is that mix, per split.
-            dev_reason = None if extra is None else ctx.deep_protocol_reason(extra[0])
-            if extra is not None and dev_reason is None:
-                rows.append(("kodetect deep, train split + dev corpus",
-                             katfish_protocol(deep_recipe, seeds=seeds, extra_train=extra)))
-            elif dev_reason:
-                notes.append(f"*kodetect deep, train split + dev corpus*: not measured: {dev_reason}.")
+            if extra is not None:
+                dev_reason = ctx.deep_protocol_reason(extra[0])
+                if dev_reason is None:
+                    rows.append(("kodetect deep, train split + dev corpus",
+                                 katfish_protocol(deep_recipe, seeds=seeds, extra_train=extra)))
+                else:
+                    notes.append(f"*kodetect deep, train split + dev corpus*: not measured: {dev_reason}.")
             rows.append(("LM features only (logistic regression)", katfish_protocol(lm_fusion_recipe, seeds=seeds)))
             for feature, label in ZERO_SHOT_NAMES.items():
                 name = f"zero-shot: {label}"

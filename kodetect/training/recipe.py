@@ -74,7 +74,7 @@ def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = D
     heads = fit_heads(features, names, views, labels, groups=groups,
                       fusion_weights=copy_weights(len(texts), n_originals, copy_weight),
                       fusion_anchor=anchor,
-                      fusion_shrink=None if core_shrink == 1.0 else partial(_core_factor, core_shrink))
+                      fusion_shrink=partial(_core_factor, core_shrink))
 
     def score(test_texts: Sequence[str]) -> np.ndarray:
         test_features, _, test_views = deep_features(test_texts)
