@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from batch_fakes import KOREAN, install_fake_detector, run
 
+from kodetect.batch.readers import open_records
 from kodetect.batch.records import contiguous_slices
 from kodetect.batch.sinks import finished_jsonl_ids
 from kodetect.cli import main as cli
-from kodetect.cli.batch import open_records
 
 REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture

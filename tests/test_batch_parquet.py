@@ -12,8 +12,8 @@ pq = pytest.importorskip("pyarrow.parquet", reason="Parquet support needs pyarro
 from batch_fakes import KOREAN, install_fake_detector, run  # noqa: E402
 
 from kodetect.batch import parquet  # noqa: E402
+from kodetect.batch.readers import open_records  # noqa: E402
 from kodetect.batch.sinks import plan_output  # noqa: E402
-from kodetect.cli.batch import open_records  # noqa: E402
 from kodetect.detection import DETECTION_FIELDS  # noqa: E402
 
 

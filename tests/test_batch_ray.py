@@ -8,7 +8,7 @@ import pytest
 from batch_fakes import KOREAN, FakeDetector, run
 
 from kodetect.batch.records import Record
-from kodetect.batch.scoring import DetectorActor, records_to_columns, score_batch, score_record
+from kodetect.batch.rows import DetectorActor, records_to_columns, score_batch, score_record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def test_score_batch_gives_the_local_engines_rows_without_ray():
 
 def test_detector_actor_loads_the_model_once_and_maps_arrow_batches(monkeypatch):
     pa = pytest.importorskip("pyarrow", reason="the Ray actor's Arrow batches need pyarrow")
-    import kodetect
+    import kodetect.detector
 
     made = []
 
@@ -48,7 +48,7 @@ def test_detector_actor_loads_the_model_once_and_maps_arrow_batches(monkeypatch)
         made.append((mode, threshold_mode))
         return FakeDetector(mode, threshold_mode)
 
-    monkeypatch.setattr(kodetect, "Detector", factory)
+    monkeypatch.setattr(kodetect.detector, "Detector", factory)
     actor = DetectorActor(mode="fast", threshold_mode="balanced")
     batch = pa.table(records_to_columns(RECORDS[:3]))
     first, second = actor(batch), actor(batch)

@@ -15,18 +15,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kodetect.batch.records import Record
-from kodetect.batch.scoring import Scorer, score_record
+from kodetect.batch.rows import TextDetector, score_record
 
 # Records handed to the pool at a time: keeps memory bounded however large the input is.
 POOL_CHUNK = 512
-_worker_detector: Scorer | None = None
+_worker_detector: TextDetector | None = None
 # Why the worker's model did not load: raised with the first record, so the parent stops with that
 # error (a failing pool initializer would otherwise be restarted forever).
 _worker_error: Exception | None = None
 
 
 def score_records(records: Iterator[Record], workers: int, mode: str, threshold_mode: str,
-                  make_detector: Callable[[str, str], Scorer]) -> Iterator[dict[str, Any]]:
+                  make_detector: Callable[[str, str], TextDetector]) -> Iterator[dict[str, Any]]:
     """Output rows for `records`, in order. With one worker `make_detector` builds the model here,
     before the first row is asked for, so a missing model fails before any output is written."""
     if workers == 1:

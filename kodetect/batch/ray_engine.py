@@ -5,7 +5,7 @@
 Reading uses kodetect's own readers inside Ray read tasks (one per input part: a Parquet file is split
 by row groups, a folder by files; JSONL and CSV are one part), so records, row-number ids and error
 rows are exactly those of the local engine. Each actor loads the Detector once and scores batch after
-batch (`kodetect.batch.scoring.DetectorActor`). The scored rows stream back to this process, which
+batch (`kodetect.batch.rows.DetectorActor`). The scored rows stream back to this process, which
 writes them with the same sinks as the local engine: one JSONL or Parquet file, the same fields, the
 same `--resume`. Rows may come back in a different order than the input.
 
@@ -29,7 +29,7 @@ from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
 from kodetect.batch.records import Part, RecordSource
-from kodetect.batch.scoring import RECORD_COLUMNS, DetectorActor, records_to_columns
+from kodetect.batch.rows import RECORD_COLUMNS, DetectorActor, records_to_columns
 from kodetect.batch.sinks import OutputPlan, output_key
 from kodetect.errors import InputError, KodetectError
 

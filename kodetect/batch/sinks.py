@@ -7,16 +7,28 @@ then creates the sink.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from kodetect.batch.parquet import PARQUET_SUFFIXES
 from kodetect.batch.records import IdKind
-from kodetect.batch.scoring import id_key
-from kodetect.cli.output import open_output
+from kodetect.batch.rows import id_key
 from kodetect.errors import InputError
+
+
+def open_output(path: str, append: bool = False) -> AbstractContextManager[TextIO]:
+    """A text file to write, or standard output for '-' (which leaving the block leaves open)."""
+    if path == "-":
+        return contextlib.nullcontext(sys.stdout)
+    try:
+        return Path(path).open("a" if append else "w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from exc
 
 
 class Sink(Protocol):

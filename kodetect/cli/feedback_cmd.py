@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from kodetect.cli.output import open_output
+from kodetect.batch.sinks import open_output
 from kodetect.errors import InputError
 from kodetect.serve.store import default_db_path, export_feedback
 
@@ -33,18 +33,3 @@ def run_feedback(args: argparse.Namespace) -> int:
             count += 1
     print(f"exported {count} feedback rows", file=sys.stderr)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m kodetect.cli.feedback_cmd`, usable while `feedback` is not wired into `kodetect`."""
-    parser = argparse.ArgumentParser(prog="kodetect feedback", description="export the collected feedback")
-    add_feedback_arguments(parser)
-    try:
-        return run_feedback(parser.parse_args(argv))
-    except InputError as exc:
-        print(f"kodetect: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

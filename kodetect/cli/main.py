@@ -7,17 +7,13 @@ Errors the user can fix are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 from kodetect import __version__
 from kodetect.cli.arguments import positive_int
-from kodetect.cli.batch import Record, open_records
 from kodetect.cli.render import render_detection, should_color
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError
@@ -144,85 +140,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from kodetect.batch.sinks import plan_output
-
     if args.engine == "local" and (args.ray_address or args.batch_size):
         args.subparser.error("--ray-address and --batch-size go with --engine ray")
-    if args.engine == "ray":
-        _require_ray()
-    # Checked before the model loads and before OUTPUT is created, so a typo costs nothing.
-    source = open_records(args.input, text_field=args.text_field, id_field=args.id_field)
-    plan = plan_output(args.output, resume=args.resume, id_kind=source.id_kind)
-    total = source.total
-    if plan.done and total is not None:
-        total = max(total - len(plan.done), 0)
-    if args.engine == "ray":
-        from kodetect.batch.ray_engine import DEFAULT_BATCH_SIZE, ray_rows
+    from kodetect.batch.run import BatchJob, run_batch
 
-        rows = ray_rows(source, plan, workers=args.workers, mode=args.mode, threshold_mode=args.threshold_mode,
-                        address=args.ray_address, batch_size=args.batch_size or DEFAULT_BATCH_SIZE)
-    else:
-        from kodetect.batch.local import score_records
-
-        records: Iterator[Record] = source.records
-        if plan.done:
-            records = (r for r in records if plan.key(r.id) not in plan.done)
-        rows = score_records(records, args.workers, args.mode, args.threshold_mode, _make_detector)
-
-    from tqdm import tqdm
-
-    scored = failed = 0
-    interrupted = False
-    # disable=None: a bar on an interactive stderr only, unless --progress / --no-progress says otherwise.
-    bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True, mininterval=0.5,
-               disable=None if args.progress is None else not args.progress)
-    previous_sigterm = _sigterm_as_interrupt()
-    try:
-        with contextlib.closing(plan.open()) as sink, contextlib.closing(rows):
-            for row in rows:
-                sink.write(row)
-                if "error" in row:
-                    failed += 1
-                else:
-                    scored += 1
-                bar.update()
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        bar.close()
-        if previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, previous_sigterm)
-    resumed = f" (resumed: {len(plan.done)} already done)" if plan.done else ""
-    if interrupted:
-        print(f"interrupted: saved {scored} scored, {failed} failed{resumed}; rerun with --resume to continue",
-              file=sys.stderr)
-        return 130
-    print(f"scored {scored}, failed {failed}{resumed}", file=sys.stderr)
-    return 0
+    job = BatchJob(input=args.input, output=args.output, mode=args.mode, threshold_mode=args.threshold_mode,
+                   text_field=args.text_field, id_field=args.id_field, workers=args.workers, resume=args.resume,
+                   engine=args.engine, ray_address=args.ray_address, batch_size=args.batch_size,
+                   progress=args.progress)
+    outcome = run_batch(job, _make_detector)
+    print(outcome.summary(), file=sys.stderr)
+    return outcome.exit_code
 
 
 def _workers(value: str) -> int:
     if value == "auto":
         return os.cpu_count() or 1
     return positive_int(value)
-
-
-def _require_ray() -> None:
-    from kodetect.batch.optional import require
-
-    for module in ("ray", "ray.data", "pyarrow"):
-        require(module, "ray", "--engine ray")
-
-
-def _sigterm_as_interrupt() -> Any:
-    """Let SIGTERM (a scheduler stopping the job) save the finished rows like Ctrl-C does."""
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        return signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        return None
 
 
 def _run_external(name: str, argv: list[str]) -> int:

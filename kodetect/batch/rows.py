@@ -21,7 +21,9 @@ RECORD_COLUMNS = ("id", "text", "error")
 ROW_COLUMNS = ("id", "row")
 
 
-class Scorer(Protocol):
+class TextDetector(Protocol):
+    """What scores a record: a `Detector`, or a test's stand-in."""
+
     def detect(self, text: str) -> Any: ...
 
 
@@ -30,7 +32,7 @@ def id_key(row_id: Any) -> str:
     return json.dumps(row_id, ensure_ascii=False)
 
 
-def score_record(detector: Scorer, record: Record) -> dict[str, Any]:
+def score_record(detector: TextDetector, record: Record) -> dict[str, Any]:
     """The output row for one record."""
     if record.error is not None:
         return {"id": record.id, "error": record.error}
@@ -59,7 +61,7 @@ def columns_to_records(columns: Mapping[str, Sequence[Any]]) -> list[Record]:
             for key, text, error in zip(columns["id"], columns["text"], columns["error"], strict=True)]
 
 
-def score_batch(detector: Scorer, columns: Mapping[str, Sequence[Any]]) -> dict[str, list[str]]:
+def score_batch(detector: TextDetector, columns: Mapping[str, Sequence[Any]]) -> dict[str, list[str]]:
     """Score one batch of records given as columns; the output rows come back as JSON text, in order.
 
     This is the whole of the Ray actor's work, kept free of Ray and Arrow so it can be tested alone.
@@ -75,7 +77,7 @@ class DetectorActor:
     """The model holder of Ray's actor pool: loads the Detector once, then scores batch after batch."""
 
     def __init__(self, mode: str, threshold_mode: str) -> None:
-        from kodetect import Detector
+        from kodetect.detector import Detector
 
         self.detector = Detector(mode=mode, threshold_mode=threshold_mode)
 
