@@ -29,9 +29,9 @@ if str(ROOT) not in sys.path:
 from bench.report.cross_genre import leave_one_genre_out  # noqa: E402
 from kodetect.eval.data import data_dir  # noqa: E402
 from kodetect.eval.metrics import auroc, tpr_at_fpr  # noqa: E402
+from kodetect.model.shipped import MIN_HANGUL  # noqa: E402
 from kodetect.training.augment import edited_copies  # noqa: E402
 from kodetect.training.dataset import Example, build_sets  # noqa: E402
-from kodetect.training.train import MIN_HANGUL  # noqa: E402
 
 
 @dataclass(frozen=True)

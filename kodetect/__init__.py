@@ -3,8 +3,7 @@
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError, ModelError
-
-__version__ = "0.1.0"
+from kodetect.version import __version__
 
 __all__ = [
     "DEFAULT_THRESHOLD_MODE",

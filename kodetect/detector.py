@@ -23,12 +23,12 @@ from kodetect.errors import InputError, ModelError
 from kodetect.features.language_model import LM_FEATURE_DESCRIPTIONS, LM_FEATURES, lm_features_by_span
 from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, SentenceStats, analysis_stats, features_from_stats
 from kodetect.features.vector import Prepared, ngram_views, prepare
-from kodetect.scoring.model import FastModel, head_feature
+from kodetect.model.artifact import ModelArtifact, head_feature
+from kodetect.model.shipped import MODES, PACKAGED_MODELS
 from kodetect.text.language import script_profile
 from kodetect.text.normalize import tampering_kind
 from kodetect.text.segment import Sentence
 
-MODES = ("fast", "deep")
 THRESHOLD_MODES = ("balanced", "low-fpr")
 # A wrong "ai" verdict can cost a person a grade or a job; a missed AI text costs less. Student
 # essays, poems and abstracts were called AI at 11-22% under `balanced` in validation, at 0-4% under
@@ -40,8 +40,6 @@ SENTENCE_CONTEXT = 1
 EVIDENCE_ITEMS = 8
 # Contributions smaller than this (in log-odds) are reported as neutral.
 NEUTRAL_CONTRIBUTION = 0.05
-
-PACKAGED_MODELS = {mode: Path(__file__).parent / "artifacts" / mode for mode in MODES}
 
 _HEAD_DESCRIPTIONS = {
     head_feature("char_ngram"): "character n-gram model: how much the wording resembles AI-written training text",
@@ -92,7 +90,7 @@ class Detector:
         self.mode = mode
         self.threshold_mode = threshold_mode
         self.max_chars = max_chars
-        self._model = FastModel.load(_model_path(mode, model_path))
+        self._model = ModelArtifact.load(_model_path(mode, model_path))
         if threshold_mode not in self._model.thresholds:
             raise ModelError(f"model {self._model.version} has no {threshold_mode!r} thresholds")
         self._threshold = self._model.thresholds[threshold_mode]

@@ -20,7 +20,7 @@ from kodetect import Detector  # noqa: E402
 from kodetect.errors import ModelError  # noqa: E402
 from kodetect.features.language_model import LM_FEATURES, lm_features  # noqa: E402
 from kodetect.lm.backend import shared_lm  # noqa: E402
-from kodetect.scoring.model import FastModel, FusionHead  # noqa: E402
+from kodetect.model.artifact import FusionHead, ModelArtifact  # noqa: E402
 from kodetect.text.normalize import normalize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def deep_artifact(tiny_model_dir, tmp_path_factory) -> Path:
     """The packaged fast model with the LM features added to its fusion head."""
-    fast = FastModel.load(ROOT / "kodetect" / "artifacts" / "fast")
+    fast = ModelArtifact.load(ROOT / "kodetect" / "artifacts" / "fast")
     n = len(LM_FEATURES)
     fusion = FusionHead(
         [*fast.fusion.names, *LM_FEATURES],
@@ -78,7 +78,7 @@ def detector(deep_artifact) -> Detector:
 
 
 def test_artifact_round_trips_the_language_model_and_support(deep_artifact, tiny_model_dir):
-    model = FastModel.load(deep_artifact)
+    model = ModelArtifact.load(deep_artifact)
     assert model.language_model == {"source": str(tiny_model_dir)}
     assert model.lm_support is not None and model.lm_support[0] == 1
 
@@ -102,7 +102,7 @@ def test_deep_document_score_equals_the_training_features(detector, deep_artifac
     from kodetect.features.vector import ngram_views, prepare
 
     prepared = prepare(AI)
-    model = FastModel.load(deep_artifact)
+    model = ModelArtifact.load(deep_artifact)
     lm = shared_lm(model.language_model["source"], model.lm_support)
     features = features_from_stats(analysis_stats(prepared.analysis))
     for view, logit in model.ngram_logits(ngram_views(prepared.analysis.sentences)).items():
@@ -134,7 +134,7 @@ def test_short_and_foreign_texts_abstain_without_running_the_model(detector):
 
 
 def test_a_deep_artifact_without_its_language_model_is_refused(deep_artifact, tmp_path):
-    model = FastModel.load(deep_artifact)
+    model = ModelArtifact.load(deep_artifact)
     broken = dataclasses.replace(model, language_model=None, card={})
     broken.save(tmp_path / "broken")
     with pytest.raises(ModelError, match="names no language model"):

@@ -10,7 +10,7 @@ import pytest
 from kodetect import Detector, ModelError
 from kodetect.calibration.platt import fit_platt
 from kodetect.calibration.thresholds import choose_thresholds
-from kodetect.scoring.model import FastModel
+from kodetect.model.artifact import ModelArtifact
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import FittedHeads, fit_heads, raw_scores
 
@@ -29,7 +29,7 @@ AI = [
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> FastModel:
+def tiny_model(tmp_path_factory) -> ModelArtifact:
     texts = HUMAN * 3 + AI * 3
     labels = np.array([0] * 12 + [1] * 12)
     cache = tmp_path_factory.mktemp("cache")
@@ -37,7 +37,7 @@ def tiny_model(tmp_path_factory) -> FastModel:
     heads = fit_heads(features, names, views, labels)
     raw = raw_scores(heads, features, views)
     calibration = fit_platt(raw, labels)
-    return FastModel(
+    return ModelArtifact(
         name="tiny",
         version="test-1",
         ngram_heads=heads.ngram_heads,
@@ -63,7 +63,7 @@ def test_save_load_roundtrip_and_detector_uses_it(tiny_model, tmp_path):
     card = json.loads(path.with_suffix(".json").read_text("utf-8"))
     assert card["thresholds"].keys() == {"balanced", "low-fpr"}
     assert card["note"] == "synthetic"
-    loaded = FastModel.load(path)
+    loaded = ModelArtifact.load(path)
     assert loaded.version == "test-1"
     np.testing.assert_allclose(loaded.fusion.coef, tiny_model.fusion.coef)
     detector = Detector(model_path=path)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from kodetect import Detector
-from kodetect.calibration.recalibrate import raw_from_probability, recalibrate
 from kodetect.cli.main import main
 from kodetect.eval.data import data_dir
-from kodetect.scoring.model import FastModel
+from kodetect.model.artifact import ModelArtifact
+from kodetect.training.recalibrate import raw_from_probability, recalibrate
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def test_probability_inverts_back_to_the_raw_score(detector):
 
 
 def test_feedback_that_calls_confident_ai_texts_human_raises_the_ai_cut(detector):
-    model: FastModel = detector._model
+    model: ModelArtifact = detector._model
     rng = np.random.default_rng(0)
     val_raw = np.concatenate([rng.normal(-3, 1, 300), rng.normal(3, 1, 300)])
     val_labels = np.array([0] * 300 + [1] * 300)
@@ -58,7 +58,7 @@ def test_recalibrate_command_end_to_end(detector, tmp_path, capsys):
     out = tmp_path / "model" / "fast"
     assert main(["recalibrate", "--db", str(db), "--out", str(out)]) == 0
     assert "feedback rows" in capsys.readouterr().out
-    new = FastModel.load(out)
+    new = ModelArtifact.load(out)
     assert new.version != detector.model_info.version
     assert new.card["recalibration"]["feedback_rows"]["human"] == 1
     served = TestClient(create_app(ServerSettings(db_path=db, model_path=out)))

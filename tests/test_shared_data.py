@@ -47,14 +47,14 @@ def test_eval_command_on_real_rows(tmp_path):
 @pytest.mark.slow
 def test_training_is_reproducible(tmp_path, monkeypatch):
     """`kodetect train` twice, each with an empty feature cache, gives the same artifact."""
-    from kodetect.scoring.model import FastModel
+    from kodetect.model.artifact import ModelArtifact
     from kodetect.training.train import train
 
     models = []
     for run in ("a", "b"):
         monkeypatch.setenv("KODETECT_CACHE_DIR", str(tmp_path / f"cache-{run}"))
         models.append(train(DATA, tmp_path / run / "fast"))
-    first, second = (FastModel.load(tmp_path / run / "fast") for run in ("a", "b"))
+    first, second = (ModelArtifact.load(tmp_path / run / "fast") for run in ("a", "b"))
     assert models[0].version == models[1].version == first.version == second.version
     np.testing.assert_array_equal(first.fusion.coef, second.fusion.coef)
     assert first.thresholds == second.thresholds

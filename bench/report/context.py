@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from kodetect.eval.data import file_sha256
+from kodetect.model.shipped import MIN_HANGUL
 from kodetect.training.dataset import Example, build_sets
-from kodetect.training.train import DATA_FILES, MIN_HANGUL
+from kodetect.training.train import DATA_FILES
 
 if TYPE_CHECKING:
     from bench.report.lm_seed import Seeding
@@ -250,7 +251,7 @@ class Context:
             return found
         try:
             from kodetect import Detector
-            from kodetect.detector import PACKAGED_MODELS
+            from kodetect.model.shipped import PACKAGED_MODELS
 
             path = PACKAGED_MODELS[mode]
             if unrestricted:

@@ -19,9 +19,10 @@ from bench.report.heldout import HeldOut, originals, score
 from bench.report.markdown import Section, count_rate, fmt, table
 from kodetect.eval.attacks import truncate
 from kodetect.eval.metrics import auroc, tpr_at_fpr
+from kodetect.model.shipped import MIN_HANGUL
 from kodetect.text.language import script_profile
 from kodetect.text.normalize import normalize
-from kodetect.training.train import LENGTH_BINS, MIN_HANGUL
+from kodetect.training.train import LENGTH_BINS
 
 CUTS = (25, 50, 100, 200, 300, 500, 1000)
 # The same-text curve follows texts at least this long through every cut up to it, so only length changes.

@@ -20,17 +20,16 @@ def add_recalibrate_arguments(parser: argparse.ArgumentParser) -> None:
 def run_recalibrate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from kodetect.calibration.recalibrate import raw_from_probability, recalibrate
-    from kodetect.detector import PACKAGED_MODELS
     from kodetect.eval.data import data_dir
-    from kodetect.scoring.model import FastModel
+    from kodetect.model.artifact import ModelArtifact
+    from kodetect.model.shipped import MIN_HANGUL, PACKAGED_MODELS
     from kodetect.serve.store import default_db_path, export_feedback
     from kodetect.training.dataset import build_sets
     from kodetect.training.featurize import featurize
     from kodetect.training.fit import FittedHeads, raw_scores
-    from kodetect.training.train import MIN_HANGUL
+    from kodetect.training.recalibrate import raw_from_probability, recalibrate
 
-    base = FastModel.load(args.base or PACKAGED_MODELS["fast"])
+    base = ModelArtifact.load(args.base or PACKAGED_MODELS["fast"])
     db = args.db or default_db_path()
     try:
         rows = [r for r in export_feedback(db) if r["ai_probability"] is not None]

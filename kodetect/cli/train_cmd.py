@@ -26,8 +26,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from kodetect.detector import PACKAGED_MODELS
     from kodetect.eval.data import data_dir
+    from kodetect.model.shipped import PACKAGED_MODELS
     from kodetect.training.train import train
 
     directory = args.data_dir or data_dir()

@@ -22,7 +22,6 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, field_validator
 
-from kodetect import __version__
 from kodetect.detection import Detection
 from kodetect.detector import DEFAULT_MAX_CHARS, DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.documents import (
@@ -35,6 +34,7 @@ from kodetect.documents import (
 from kodetect.errors import InputError, ModelError
 from kodetect.serve.store import FeedbackStore, default_db_path
 from kodetect.text.segment import get_kiwi
+from kodetect.version import __version__
 
 STATIC_DIR = Path(__file__).parent / "static"
 VERSION_HEADER = "X-Kodetect-Model-Version"

@@ -1,4 +1,4 @@
-"""Fitting the heads of a `FastModel` from feature matrices and n-gram views (no I/O here)."""
+"""Fitting the heads of a `ModelArtifact` from feature matrices and n-gram views (no I/O here)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from kodetect.features.ngrams import VIEWS, counts_matrix, fit_idf, tfidf, view_buckets
-from kodetect.scoring.model import FusionHead, NgramHead, head_feature
+from kodetect.model.artifact import FusionHead, NgramHead, head_feature
 
 NGRAM_C = 4.0
 FUSION_C = 0.5

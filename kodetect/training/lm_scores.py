@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from kodetect.features.language_model import LM_FEATURES, lm_features
 from kodetect.lm.support import load_support, support_digest
+from kodetect.model.shipped import DEFAULT_LM_NAME
 from kodetect.text.normalize import normalize
 from kodetect.training.cache import shared_cache
 from kodetect.training.featurize import default_cache_dir
@@ -33,8 +34,6 @@ from kodetect.training.featurize import default_cache_dir
 # Bump when an LM feature's definition, or what normalisation hands the LM, changes. lm-2: texts
 # without word spaces get them back (text/spacing.py); keyed by the normalised text from then on.
 LM_FEATURE_VERSION = "lm-2"
-# The default LM's identity: the GGUF file (its sha256 is checked when the package assembles it).
-DEFAULT_LM_NAME = "gemma-3-270m-q4_k_m.gguf"
 
 _worker_lm = None
 
@@ -142,8 +141,8 @@ def build_packaged_support(directory: Path) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     from kodetect.eval.data import data_dir, load_katfish
     from kodetect.eval.protocols import KATFISH_GENRES
+    from kodetect.model.shipped import MIN_HANGUL
     from kodetect.training.dataset import build_sets
-    from kodetect.training.train import MIN_HANGUL
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)

@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from kodetect import __version__
 from kodetect.calibration.platt import fit_platt
 from kodetect.calibration.thresholds import LOW_FPR_TARGET, choose_thresholds, source_balanced_weights
 from kodetect.eval.data import file_sha256, load_katfish, load_katfish_splits
 from kodetect.eval.metrics import auroc, expected_calibration_error, fpr_at_threshold, tpr_at_fpr
 from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS
 from kodetect.lm.support import load_support, support_digest
-from kodetect.scoring.model import FastModel
+from kodetect.model.artifact import ModelArtifact
+from kodetect.model.shipped import DEFAULT_LM_NAME, MIN_HANGUL, MIN_KOREAN_SHARE, MODEL_NAMES
 from kodetect.text.language import script_profile
 from kodetect.training.augment import (
     AUGMENT_EDITS,
@@ -36,20 +36,14 @@ from kodetect.training.augment import (
 from kodetect.training.dataset import KATFISH_TRAIN_SEED, Example, build_sets
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import fit_heads, raw_scores
-from kodetect.training.lm_scores import DEFAULT_LM_NAME
 from kodetect.training.recipe import DEEP_COPY_WEIGHT, deep_features
+from kodetect.version import __version__
 
-MODEL_NAMES = {"fast": "kodetect-fast", "deep": "kodetect-deep"}
 DESCRIPTIONS = {
     "fast": "Fast mode: Korean stylometry + character and morpheme n-gram heads, logistic fusion, Platt calibration.",
     "deep": "Deep mode: the fast mode's features plus zero-shot language-model statistics (Gemma 3 270M base, "
     "token support restricted to the dev corpus's tokens), logistic fusion, Platt calibration.",
 }
-# Below this many Hangul characters the verdict is `insufficient` (see the length curve in the card).
-MIN_HANGUL = 50
-# Texts whose letters are less than half Hangul get `unsupported-language`.
-MIN_KOREAN_SHARE = 0.5
-
 DATA_FILES = (
     "dev/human.jsonl",
     "dev/ai.jsonl",
@@ -122,7 +116,7 @@ def _features(texts: list[str], mode: str, progress: bool = True):
     return deep_features(texts, progress) if mode == "deep" else featurize(texts, progress=progress)
 
 
-def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast") -> FastModel:
+def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast") -> ModelArtifact:
     started = datetime.now(UTC)
     original_set, validation_set = build_sets(data_dir, MIN_HANGUL, seed)
     train_set = augment_examples(original_set, seed)
@@ -201,7 +195,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
             "support_tokens": int(len(support)),
             "support_digest": support_digest(support),
         }
-    model = FastModel(
+    model = ModelArtifact(
         name=MODEL_NAMES[mode],
         version=version,
         ngram_heads=heads.ngram_heads,

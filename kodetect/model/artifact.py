@@ -61,7 +61,10 @@ class FusionHead:
 
 
 @dataclass
-class FastModel:
+class ModelArtifact:
+    """A trained model of either mode, as saved and loaded: fast and deep artifacts differ only in their
+    fusion features and in naming a language model (`language_model`, `lm_support`)."""
+
     name: str
     version: str
     ngram_heads: dict[str, NgramHead]
@@ -115,7 +118,7 @@ class FastModel:
         path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> FastModel:
+    def load(cls, path: Path) -> ModelArtifact:
         path = Path(path)
         npz, card_path = path.with_suffix(".npz"), path.with_suffix(".json")
         if not npz.exists() or not card_path.exists():
@@ -134,7 +137,7 @@ class FastModel:
             raise ModelError(f"model artifact {path} is incomplete or inconsistent: {exc!r}") from exc
 
     @classmethod
-    def _from_parts(cls, path: Path, card: dict[str, Any], data: dict[str, np.ndarray]) -> FastModel:
+    def _from_parts(cls, path: Path, card: dict[str, Any], data: dict[str, np.ndarray]) -> ModelArtifact:
         unknown = set(card["ngram_heads"]) - set(VIEWS)
         if unknown:
             raise ModelError(f"model artifact {path} needs n-gram views this version lacks: {sorted(unknown)}")

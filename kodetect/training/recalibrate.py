@@ -18,7 +18,7 @@ import numpy as np
 
 from kodetect.calibration.platt import PlattCalibration, fit_platt
 from kodetect.calibration.thresholds import choose_thresholds, source_balanced_weights
-from kodetect.scoring.model import FastModel
+from kodetect.model.artifact import ModelArtifact
 
 FEEDBACK_GROUP = "user-feedback"
 # Stored probabilities are rounded to 4 decimals; keep their inverse finite.
@@ -31,13 +31,13 @@ def raw_from_probability(calibration: PlattCalibration, probability: np.ndarray)
 
 
 def recalibrate(
-    model: FastModel,
+    model: ModelArtifact,
     validation_raw: np.ndarray,
     validation_labels: np.ndarray,
     validation_groups: np.ndarray,
     feedback_raw: np.ndarray,
     feedback_labels: np.ndarray,
-) -> FastModel:
+) -> ModelArtifact:
     raw = np.concatenate([validation_raw, feedback_raw])
     labels = np.concatenate([validation_labels, feedback_labels]).astype(int)
     groups = np.concatenate([validation_groups, np.full(len(feedback_raw), FEEDBACK_GROUP)])

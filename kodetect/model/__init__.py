@@ -1,0 +1,1 @@
+"""The trained model: what a shipped model is built with (`shipped`) and the artifact itself (`artifact`)."""
