@@ -7,7 +7,7 @@ import pytest
 
 from bench.report import lm_seed
 from kodetect.features.language_model import LM_FEATURES
-from kodetect.training import lm_scores
+from kodetect.training import lm_featurize
 
 TEXTS = ["첫 번째 글입니다. 내용이 조금 있습니다.", "두 번째 글이에요. 이것도 짧아요.", "세 번째 글이다."]
 
@@ -22,10 +22,10 @@ def caches(tmp_path, monkeypatch):
     monkeypatch.setattr(lm_seed, "SEED_DIR", tmp_path / "repo" / "bench" / "lm_cache")
     full, empty = tmp_path / "full", tmp_path / "empty"
     monkeypatch.setenv("KODETECT_CACHE_DIR", str(full))
-    path = lm_scores.cache_path(full)
+    path = lm_featurize.cache_path(full)
     key = path.stem.removeprefix("lm-features-")
     path.parent.mkdir(parents=True)
-    path.write_text("".join(json.dumps({"k": lm_scores._text_key(key, t), "f": _features(i)}) + "\n"
+    path.write_text("".join(json.dumps({"k": lm_featurize.text_key(key, t), "f": _features(i)}) + "\n"
                             for i, t in enumerate(TEXTS)), "utf-8")
     return full, empty
 
@@ -51,7 +51,7 @@ def test_an_empty_cache_gets_the_shipped_entries_and_a_matching_check(caches, mo
     assert (seeding.entries, seeding.copied, seeding.checked) == (3, 3, 2)
     assert set(rescored) <= set(TEXTS)  # only texts the file has are re-scored
     assert seeding.verified and "match" in seeding.describe()
-    matrix = lm_scores.lm_feature_matrix(TEXTS, cache_dir=empty, progress=False)  # no model load: all cached
+    matrix = lm_featurize.lm_feature_matrix(TEXTS, cache_dir=empty, progress=False)  # no model load: all cached
     assert matrix[1, 0] == _features(1)[LM_FEATURES[0]]
     again = lm_seed.seed_local_cache(TEXTS, verify=0)
     assert again is not None and again.copied == 0

@@ -327,12 +327,12 @@ class Context:
     def lm_missing(self, texts: Sequence[str]) -> int:
         """How many of `texts` and their edited training copies the LM feature cache lacks (each would
         cost a language-model pass)."""
-        from kodetect.training.lm_scores import _read_cache, _text_key, cache_path
+        from kodetect.training.lm_featurize import cache_path, read_cache, text_key
 
         path = cache_path()
         key = path.stem.removeprefix("lm-features-")
-        cached = _read_cache(path)
-        return sum(_text_key(key, t) not in cached for t in with_edited_copies(texts))
+        cached = read_cache(path)
+        return sum(text_key(key, t) not in cached for t in with_edited_copies(texts))
 
     def deep_protocol_reason(self, texts: Sequence[str]) -> str | None:
         """None when the deep recipes can run on `texts` now; else why not."""
@@ -342,7 +342,7 @@ class Context:
         if missing > self.settings.lm_max_missing:
             return (f"{missing} of {len(with_edited_copies(texts))} texts (with their edited training copies) "
                     "are not in the language-model cache yet (at about 1 s "
-                    "each); fill it with `python -m kodetect.training.lm_scores`, then rerun")
+                    "each); fill it with `kodetect lm-features`, then rerun")
         return None
 
 

@@ -153,7 +153,7 @@ def run(ctx: Context) -> Section:
                 name = f"zero-shot: {label}"
                 recorders[name] = Recorder(zero_shot_recipe(feature))
                 rows.append((name, katfish_protocol(recorders[name], seeds=seeds)))
-            section.models.append("LM features: Gemma 3 270M (kodetect.training.lm_scores cache)")
+            section.models.append("LM features: Gemma 3 270M (kodetect.training.lm_featurize cache)")
         else:
             notes.append(f"*kodetect deep, LM features only, zero-shot scores (log-likelihood, entropy, log-rank, "
                          f"LRR, Fast-DetectGPT)*: not measured: {reason}.")

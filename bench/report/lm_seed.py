@@ -7,7 +7,7 @@ a deterministic function of the model and the normalised text, so the repository
 and nothing of ../shared/data in it), and `python -m bench` copies into the local cache the entries it
 lacks. Each run re-scores a few of the copied texts with the model and reports how far they are from
 the shipped values, so a stale or tampered file shows in the report. `--no-lm-seed` skips the copy
-(the deep sections then need `python -m kodetect.training.lm_scores` first), and
+(the deep sections then need `kodetect lm-features` first), and
 
     python -m bench.report.lm_seed --export
 
@@ -20,7 +20,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import os
 import random
 import sys
 from collections.abc import Sequence
@@ -55,7 +54,7 @@ class Seeding:
 
 
 def seed_file() -> Path:
-    from kodetect.training.lm_scores import cache_path
+    from kodetect.training.lm_featurize import cache_path
 
     return SEED_DIR / f"{cache_path().name}.gz"
 
@@ -70,14 +69,14 @@ def seed_local_cache(texts: Sequence[str], verify: int = VERIFY_TEXTS) -> Seedin
 
     None when no file ships for the current model and feature version.
     """
-    from kodetect.training.lm_scores import _read_cache, _text_key, cache_path
+    from kodetect.training.lm_featurize import cache_path, read_cache, text_key
 
     path = seed_file()
     if not path.exists():
         return None
     shipped = _read_seed(path)
     local_path = cache_path()
-    local = _read_cache(local_path)
+    local = read_cache(local_path)
     missing = {k: v for k, v in shipped.items() if k not in local}
     if missing:
         local_path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,9 +84,9 @@ def seed_local_cache(texts: Sequence[str], verify: int = VERIFY_TEXTS) -> Seedin
             for key in sorted(missing):
                 out.write(json.dumps({"k": key, "f": missing[key]}) + "\n")
     model_key = local_path.stem.removeprefix("lm-features-")
-    candidates = sorted({t for t in texts if _text_key(model_key, t) in shipped})
+    candidates = sorted({t for t in texts if text_key(model_key, t) in shipped})
     sample = random.Random(0).sample(candidates, min(verify, len(candidates)))
-    difference = max((_difference(shipped[_text_key(model_key, t)], fresh)
+    difference = max((_difference(shipped[text_key(model_key, t)], fresh)
                       for t, fresh in zip(sample, _rescore(sample), strict=True)), default=0.0)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return Seeding(str(path.relative_to(SEED_DIR.parent.parent)), digest, len(shipped), len(missing),
@@ -97,10 +96,9 @@ def seed_local_cache(texts: Sequence[str], verify: int = VERIFY_TEXTS) -> Seedin
 def _rescore(texts: list[str]) -> list[dict[str, float]]:
     if not texts:
         return []
-    from kodetect.training import lm_scores
+    from kodetect.training.lm_featurize import compute_features
 
-    lm_scores._init_worker(threads=os.cpu_count() or 1)
-    return [lm_scores._score(t) for t in texts]
+    return list(compute_features(texts))
 
 
 def _difference(shipped: dict[str, float], fresh: dict[str, float]) -> float:
@@ -117,9 +115,9 @@ def _difference(shipped: dict[str, float], fresh: dict[str, float]) -> float:
 
 def export() -> Path:
     """Write the local cache's entries for the current model to the shipped file (sorted, reproducible)."""
-    from kodetect.training.lm_scores import _read_cache, cache_path
+    from kodetect.training.lm_featurize import cache_path, read_cache
 
-    entries = _read_cache(cache_path())
+    entries = read_cache(cache_path())
     path = seed_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:

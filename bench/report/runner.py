@@ -51,7 +51,7 @@ def fill_caches(ctx: Context) -> None:
     everything = with_edited_copies(ctx.protocol_texts)
     featurize(everything, progress=False)
     if ctx.deep_recipes_reason is None and 0 < ctx.lm_missing(ctx.protocol_texts) <= ctx.settings.lm_max_missing:
-        from kodetect.training.lm_scores import lm_feature_matrix
+        from kodetect.training.lm_featurize import lm_feature_matrix
 
         lm_feature_matrix(everything, progress=False)
 

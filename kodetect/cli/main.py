@@ -1,4 +1,4 @@
-"""The `kodetect` command line: `check`, `batch`, and (from their own modules) `eval` and `train`.
+"""The `kodetect` command line: `check` and `batch` here, the other commands in their own modules.
 
 Exit codes: 0 success, 2 bad usage or bad input, 1 any other kodetect error (e.g. a missing model).
 Errors the user can fix are one line on stderr, never a traceback.
@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Callable
 
-from kodetect import __version__
 from kodetect.cli.arguments import positive_int
 from kodetect.cli.render import render_detection, should_color
 from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
 from kodetect.errors import InputError, KodetectError
 from kodetect.text.decode import decode_bytes, read_text_file
+from kodetect.version import __version__
 
 PROG = "kodetect"
 STDIN_NAME = "<stdin>"
@@ -25,7 +25,8 @@ STDIN_NAME = "<stdin>"
 AddArguments = Callable[[argparse.ArgumentParser], None]
 RunCommand = Callable[[argparse.Namespace], int]
 
-# Commands owned by other modules. They are imported only when run, so `check` and `batch` neither
+
+# Commands owned by other modules, imported only when they run (`_load`), so `check` and `batch` neither
 # pay for their imports (training pulls in heavy libraries) nor break when they are absent.
 EXTERNAL_COMMANDS = {
     "eval": "measure accuracy on a labelled data set",
@@ -33,7 +34,33 @@ EXTERNAL_COMMANDS = {
     "serve": "run the HTTP API and web page",
     "feedback": "export collected feedback",
     "recalibrate": "refit calibration and thresholds from feedback",
+    "lm-features": "precompute the language-model features deep-mode training reads",
 }
+
+
+def _load(name: str) -> tuple[AddArguments, RunCommand]:
+    """The command's argument builder and runner, imported from its own module in kodetect/cli/."""
+    if name == "eval":
+        from kodetect.cli.eval_cmd import add_eval_arguments as add_arguments
+        from kodetect.cli.eval_cmd import run_eval as run
+    elif name == "train":
+        from kodetect.cli.train_cmd import add_train_arguments as add_arguments
+        from kodetect.cli.train_cmd import run_train as run
+    elif name == "serve":
+        from kodetect.cli.serve_cmd import add_serve_arguments as add_arguments
+        from kodetect.cli.serve_cmd import run_serve as run
+    elif name == "feedback":
+        from kodetect.cli.feedback_cmd import add_feedback_arguments as add_arguments
+        from kodetect.cli.feedback_cmd import run_feedback as run
+    elif name == "recalibrate":
+        from kodetect.cli.recalibrate_cmd import add_recalibrate_arguments as add_arguments
+        from kodetect.cli.recalibrate_cmd import run_recalibrate as run
+    elif name == "lm-features":
+        from kodetect.cli.lm_features_cmd import add_lm_features_arguments as add_arguments
+        from kodetect.cli.lm_features_cmd import run_lm_features as run
+    else:
+        raise KeyError(name)
+    return add_arguments, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,21 +188,13 @@ def _workers(value: str) -> int:
 
 def _run_external(name: str, argv: list[str]) -> int:
     try:
-        add_arguments, run = _load_external(name)
+        add_arguments, run = _load(name)
     except ImportError as exc:
         _print_error(f"the '{name}' command is not available in this installation ({exc})")
         return 2
     parser = argparse.ArgumentParser(prog=f"{PROG} {name}", description=EXTERNAL_COMMANDS[name])
     add_arguments(parser)
     return run(parser.parse_args(argv))
-
-
-def _load_external(name: str) -> tuple[AddArguments, RunCommand]:
-    """The command's module `kodetect.cli.<name>_cmd`, with `add_<name>_arguments` and `run_<name>`."""
-    import importlib
-
-    module = importlib.import_module(f"kodetect.cli.{name}_cmd")
-    return getattr(module, f"add_{name}_arguments"), getattr(module, f"run_{name}")
 
 
 def _read_stdin() -> str:

@@ -48,14 +48,3 @@ def run_serve(args: argparse.Namespace) -> int:
     # One uvicorn worker: the model is loaded once, here, and shared by every request.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, workers=1)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m kodetect.cli.serve_cmd`, usable while `serve` is not wired into `kodetect`."""
-    parser = argparse.ArgumentParser(prog="kodetect serve", description="run the HTTP API and web page")
-    add_serve_arguments(parser)
-    return run_serve(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

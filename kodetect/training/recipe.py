@@ -16,7 +16,7 @@ from kodetect.features.ngrams import VIEWS
 from kodetect.training.augment import augment_texts, copy_weights
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import fit_fusion, fit_heads, raw_scores
-from kodetect.training.lm_scores import lm_feature_matrix
+from kodetect.training.lm_featurize import lm_feature_matrix
 
 
 def fast_recipe(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS) -> Scorer:

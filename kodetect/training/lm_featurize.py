@@ -4,14 +4,11 @@ Scoring a text with the LM costs about a second on 2 cores, so every result is k
 cache keyed by the LM, its token support and the hash of the text the LM reads (the normalised text,
 so an attacked copy that normalisation undoes shares its original's entry); protocols that retrain many times
 then only pay for the first pass, and an interrupted pass resumes where it stopped.
-
-    python -m kodetect.training.lm_scores [--workers 2]   # scores KatFish and the training pool
-    python -m kodetect.training.lm_scores --build-support  # rebuilds artifacts/gemma3-270m-support.npy
+`kodetect lm-features` fills the cache ahead of training (see `kodetect.cli.lm_features_cmd`).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -45,7 +42,8 @@ def model_key(lm_name: str = DEFAULT_LM_NAME, support: np.ndarray | None = None)
 # Protocols look the same thousands of texts up dozens of times; normalising each text anew (with
 # Kiwi's spacing for the few that lack spaces) cost ~6 s per lookup of the training pool.
 @lru_cache(maxsize=100_000)
-def _text_key(key: str, text: str) -> str:
+def text_key(key: str, text: str) -> str:
+    """The cache key of `text` under the model key `key`."""
     return hashlib.sha256(f"{key}\0{normalize(text).text}".encode()).hexdigest()
 
 
@@ -60,7 +58,7 @@ def _init_worker(threads: int) -> None:
     _worker_lm = _load_default_lm(threads)
 
 
-def _score(text: str) -> dict[str, float]:
+def _features(text: str) -> dict[str, float]:
     """The features, plus a few spare statistics so a new feature need not mean rescoring."""
     assert _worker_lm is not None
     stats = _worker_lm.score(normalize(text).text).stats
@@ -76,7 +74,8 @@ def _score(text: str) -> dict[str, float]:
     return {**lm_features(stats), **spare}
 
 
-def _read_cache(path: Path) -> dict[str, dict[str, float]]:
+def read_cache(path: Path) -> dict[str, dict[str, float]]:
+    """Every cached entry of the file at `path`, by text key."""
     return shared_cache(path, "lm", lambda entry: entry["f"]).entries()
 
 
@@ -93,15 +92,15 @@ def lm_feature_matrix(
     """
     path = cache_path(cache_dir)
     key = path.stem.removeprefix("lm-features-")
-    cache = _read_cache(path)
-    keys = [_text_key(key, t) for t in texts]
+    cache = read_cache(path)
+    keys = [text_key(key, t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
     if missing:
         path.parent.mkdir(parents=True, exist_ok=True)
         todo = [t for _, t in missing]
         with open(path, "a", encoding="utf-8") as out:
             for k, features in tqdm(
-                zip((k for k, _ in missing), _score_all(todo, workers), strict=True),
+                zip((k for k, _ in missing), compute_features(todo, workers), strict=True),
                 total=len(todo), disable=not progress, desc="language model",
             ):
                 cache[k] = features
@@ -112,14 +111,15 @@ def lm_feature_matrix(
     )
 
 
-def _score_all(texts: list[str], workers: int) -> Iterable[dict[str, float]]:
+def compute_features(texts: list[str], workers: int = 1) -> Iterable[dict[str, float]]:
+    """The features of `texts` from a fresh language-model pass (the cache is neither read nor written)."""
     threads = max(1, (os.cpu_count() or 1) // max(1, workers))
     if workers <= 1:
         _init_worker(threads)
-        yield from map(_score, texts)
+        yield from map(_features, texts)
         return
     with get_context("spawn").Pool(workers, _init_worker, (threads,)) as pool:
-        yield from pool.imap(_score, texts, chunksize=4)
+        yield from pool.imap(_features, texts, chunksize=4)
 
 
 def build_packaged_support(directory: Path) -> np.ndarray:
@@ -136,39 +136,3 @@ def build_packaged_support(directory: Path) -> np.ndarray:
     np.save(PACKAGED_SUPPORT, support)
     print(f"{PACKAGED_SUPPORT}: {len(support)} tokens, digest {support_digest(support)}", file=sys.stderr)
     return support
-
-
-def main(argv: list[str] | None = None) -> int:
-    from kodetect.eval.data import data_dir, load_katfish
-    from kodetect.eval.protocols import KATFISH_GENRES
-    from kodetect.model.shipped import MIN_HANGUL
-    from kodetect.training.dataset import build_sets
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", choices=("katfish", "validation", "train", "length"), action="append")
-    parser.add_argument("--build-support", action="store_true",
-                        help="rebuild the packaged token support from dev/ (changes every cache key)")
-    args = parser.parse_args(argv)
-    if data_dir() is None:
-        print("../shared/data not found (set KODETECT_DATA_DIR)", file=sys.stderr)
-        return 2
-    if args.build_support:
-        build_packaged_support(data_dir())
-        return 0
-    train_pool, validation_pool = build_sets(data_dir(), MIN_HANGUL)
-    _, length_pool = build_sets(data_dir(), 10)  # the model card's length curve includes short texts
-    parts = {
-        "katfish": [r["text"] for g in KATFISH_GENRES for r in load_katfish(g)],
-        "validation": [e.text for e in validation_pool],
-        "train": [e.text for e in train_pool],
-        "length": [e.text for e in length_pool],
-    }
-    for name in args.only or parts:
-        print(f"{name}: {len(parts[name])} texts", file=sys.stderr)
-        lm_feature_matrix(parts[name], workers=args.workers)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
