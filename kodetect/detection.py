@@ -1,6 +1,8 @@
 """Typed results of a detection: the contract shared by the library, the CLI and the server.
 
-Offsets (`start`, `end`) always index the text the user gave, never the normalised copy.
+Offsets (`start`, `end`) always index the text the user gave, never the normalised copy. A field's
+`description` metadata documents it wherever it is shown: the server's response schemas are built
+from these classes (`kodetect.serve.schemas`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from typing import Any, Literal
 Verdict = Literal["ai", "human", "uncertain", "insufficient", "unsupported-language"]
 VERDICTS: tuple[str, ...] = ("ai", "human", "uncertain", "insufficient", "unsupported-language")
 Direction = Literal["ai", "human", "neutral"]
+
+
+def described(description: str, **options: Any) -> Any:
+    """A dataclass field documented for readers of the API schema."""
+    return field(metadata={"description": description}, **options)
+
 
 DETECTION_FIELDS: tuple[str, ...] = (
     "ai_probability",
@@ -26,10 +34,10 @@ DETECTION_FIELDS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class SentenceScore:
-    start: int
-    end: int
+    start: int = described("Offset (Unicode code points) of the sentence in the submitted or extracted text.")
+    end: int = described("End offset, exclusive.")
     text: str
-    ai_probability: float | None
+    ai_probability: float | None = described("Probability for the sentence with one neighbour each side.")
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,9 @@ class Evidence:
     """
 
     name: str
-    value: float
-    direction: Direction
-    contribution: float
+    value: float = described("The signal's value on this text.")
+    direction: Direction = described("Which way the signal pushes the verdict.")
+    contribution: float = described("Additive share of the log-odds relative to an average training text.")
     description: str
 
 
@@ -56,8 +64,10 @@ class NormalizationReport:
     aside so it cannot decide the verdict on its own (markdown markers, emoji).
     """
 
-    tampering: dict[str, int] = field(default_factory=dict)
-    formatting: dict[str, int] = field(default_factory=dict)
+    tampering: dict[str, int] = described("Edits typical of evasion that were undone, with counts.",
+                                          default_factory=dict)
+    formatting: dict[str, int] = described("Layout set aside before analysis (markdown, emoji).",
+                                           default_factory=dict)
 
     @property
     def tampered(self) -> bool:
@@ -72,7 +82,7 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class Detection:
-    ai_probability: float | None
+    ai_probability: float | None = described("Calibrated probability of AI authorship; null on abstention.")
     verdict: Verdict
     mode: str
     threshold_mode: str

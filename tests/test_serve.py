@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from kodetect import Detector
 from kodetect.serve import ServerSettings, create_app
-from kodetect.serve import app as app_module
+from kodetect.serve import service as app_module
 from kodetect.serve.store import export_feedback
 
 KOREAN = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kodetect.detection import described
+
 FORMATS = ("txt", "docx", "pdf", "hwpx", "hwp")
 
 
@@ -26,6 +28,6 @@ class ExtractedDocument:
     """Plain text of a document; `pages` is known only for PDFs."""
 
     text: str
-    format: str
-    pages: int | None = None
+    format: str = described("What the content really is: txt, docx, pdf, hwpx or hwp.")
+    pages: int | None = described("Page count (PDF only).", default=None)
     warnings: list[str] = field(default_factory=list)

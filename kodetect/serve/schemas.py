@@ -1,0 +1,136 @@
+"""Request and response models of the HTTP API; they are its OpenAPI documentation.
+
+The detection's own fields are not copied here: each response model is built once from its dataclass
+(`kodetect.detection`, `kodetect.documents`), field by field, with the field's `description` metadata,
+so the API cannot drift from what the library returns. Every field of a response is required, since
+every response carries all of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model, field_validator
+
+from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
+from kodetect.detector import MODES, THRESHOLD_MODES
+from kodetect.documents import ExtractedDocument
+
+
+def response_model(source: type, name: str, nested: dict[type, type[BaseModel]] | None = None,
+                   exclude: tuple[str, ...] = (), **extra: Any) -> type[BaseModel]:
+    """A pydantic model named `name` with the fields of the dataclass `source` (minus `exclude`) and `extra`.
+
+    Dataclass types among the field types (alone or in a list) are replaced by their models in `nested`.
+    """
+    nested = nested or {}
+    hints = typing.get_type_hints(source)
+    fields: dict[str, Any] = {
+        f.name: (_swap(hints[f.name], nested), Field(description=f.metadata.get("description")))
+        for f in dataclasses.fields(source) if f.name not in exclude
+    }
+    return create_model(name, __module__=__name__, **fields, **extra)
+
+
+def _swap(annotation: Any, nested: dict[type, type[BaseModel]]) -> Any:
+    if annotation in nested:
+        return nested[annotation]
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation)
+        return list[_swap(item, nested)]
+    return annotation
+
+
+def check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> str | None:
+    if value is not None and value not in choices:
+        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}")
+    return value
+
+
+# --- requests -------------------------------------------------------------------------------------------
+
+
+class ScoringOptions(BaseModel):
+    """Options every scoring request shares; each falls back to the server's setting."""
+
+    mode: str | None = Field(None, description=f"Scoring mode: {', '.join(MODES)}. Default: the server's.")
+    threshold_mode: str | None = Field(
+        None,
+        description="Decision thresholds: 'low-fpr' (at most 1% of human validation texts called AI) or "
+        "'balanced' (more AI caught, more false accusations). Default: the server's.",
+    )
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, value: str | None) -> str | None:
+        return check_choice("mode", value, MODES)
+
+    @field_validator("threshold_mode")
+    @classmethod
+    def _threshold_mode(cls, value: str | None) -> str | None:
+        return check_choice("threshold_mode", value, THRESHOLD_MODES)
+
+
+class DetectRequest(ScoringOptions):
+    text: str = Field(description="The Korean text to check (plain text).")
+
+
+class BatchRequest(ScoringOptions):
+    texts: list[str] = Field(description="Texts to check, in order; at most the server's max_batch_texts.")
+
+
+class FeedbackRequest(BaseModel):
+    detection_id: str = Field(description="The detection_id returned with a detection.")
+    label: Literal["human", "ai"] = Field(description="Who really wrote the text.")
+    comment: str | None = Field(None, max_length=2000, description="Optional remark.")
+
+
+# --- responses ------------------------------------------------------------------------------------------
+
+SentenceOut = response_model(SentenceScore, "SentenceOut")
+EvidenceOut = response_model(Evidence, "EvidenceOut")
+NormalizationOut = response_model(NormalizationReport, "NormalizationOut")
+ModelRef = response_model(ModelInfo, "ModelRef")
+DetectionResponse = response_model(
+    Detection, "DetectionResponse",
+    nested={SentenceScore: SentenceOut, Evidence: EvidenceOut, NormalizationReport: NormalizationOut,
+            ModelInfo: ModelRef},
+    detection_id=(str, Field(description="Identifier to send feedback about this detection.")),
+    model_version=(str, Field(description="Version of the model that answered.")),
+)
+DocumentInfo = response_model(ExtractedDocument, "DocumentInfo", exclude=("text",))
+
+
+class FileDetectionResponse(DetectionResponse):
+    extracted_text: str = Field(description="The text extracted from the file; sentence offsets index it.")
+    document: DocumentInfo
+
+
+class BatchError(BaseModel):
+    error: str = Field(description="Why this text could not be checked.")
+
+
+class BatchResponse(BaseModel):
+    results: list[DetectionResponse | BatchError] = Field(description="One item per input text, in order.")
+
+
+class FeedbackResponse(BaseModel):
+    status: Literal["stored"]
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    model_version: str
+
+
+class ModelResponse(BaseModel):
+    name: str
+    version: str
+    description: str | None = None
+    trained_at: str | None = None
+    default_threshold_mode: str
+    thresholds: dict[str, dict[str, float]] = Field(description="Per threshold mode: AI and human probability cuts.")
+    validation: dict[str, Any] = Field(description="Held-out validation: AUROC, TPR at 1%/5% FPR, FPR/TPR per mode.")
+    training_set: dict[str, Any] = Field(description="Number of training texts per source and label.")
