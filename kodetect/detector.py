@@ -1,9 +1,10 @@
 """The one entry point: `Detector().detect(text)`.
 
-One pass: normalise (undo tampering, keep an offset map) → segment and tag with Kiwi → features →
-fusion classifier → calibrated probability → verdict under a named threshold mode. Sentence scores
-come from the same model applied to each sentence with its neighbours, because one sentence alone
-carries too little signal.
+One pass, `Detector._detect_one`: normalise (undo tampering, keep an offset map) → segment and tag
+with Kiwi → features → score (fusion classifier) → calibrate (probability, verdict under a named
+threshold mode) → explain (the evidence). Sentence scores come from the same model applied to each
+sentence with its neighbours, because one sentence alone carries too little signal: the feature
+matrix has one row per run of sentences, the whole document first (`features.vector.DocumentRuns`).
 
 Deep mode adds one language-model pass over the normalised text; its per-token statistics are
 aggregated over the whole text and over each sentence window into the `lm_*` features.
@@ -21,13 +22,12 @@ import numpy as np
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
 from kodetect.errors import InputError, ModelError
 from kodetect.features.language_model import LM_FEATURE_DESCRIPTIONS, LM_FEATURES, lm_features_by_span
-from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, SentenceStats, analysis_stats, features_from_stats
-from kodetect.features.vector import Prepared, ngram_views, prepare
-from kodetect.model.artifact import ModelArtifact, head_feature
+from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, features_from_stats
+from kodetect.features.vector import Prepared, Run, document_run, document_runs, ngram_views, prepare
+from kodetect.model.artifact import FusionHead, ModelArtifact, head_feature
 from kodetect.model.shipped import MODES, PACKAGED_MODELS
 from kodetect.text.language import script_profile
 from kodetect.text.normalize import tampering_kind
-from kodetect.text.segment import Sentence
 
 THRESHOLD_MODES = ("balanced", "low-fpr")
 # A wrong "ai" verdict can cost a person a grade or a job; a missed AI text costs less. Student
@@ -140,7 +140,27 @@ class Detector:
             else:
                 yield float(self._model.calibration.probability(self._document_raw_score(prepared)))
 
-    # --- internals ---------------------------------------------------------------------------
+    # --- the pipeline --------------------------------------------------------------------------
+
+    def _detect_one(self, text: str) -> Detection:
+        prepared = self._prepare(text)  # normalise (offset map kept), segment and tag with Kiwi
+        report = NormalizationReport(dict(prepared.normalized.tampering), dict(prepared.normalized.formatting))
+        spans = [prepared.normalized.original_span(s.start, s.end) for s in prepared.analysis.sentences]
+        abstention = self._abstention(prepared)
+        if abstention is not None:
+            sentences = [SentenceScore(a, b, text[a:b], None) for a, b in spans]
+            return self._detection(None, abstention, sentences, tampering_evidence(report), report)
+
+        runs = document_runs(prepared, SENTENCE_CONTEXT)  # the document, then one window per sentence
+        matrix = self._feature_matrix(prepared, runs.rows())  # features: one row per run
+        raw = self._model.fusion.raw(matrix)  # score: the fusion classifier's log-odds
+        document_p, window_ps = runs.split(self._model.calibration.probability(raw))  # calibrate
+        probability = float(document_p)
+        sentences = [SentenceScore(a, b, text[a:b], round(float(p), 4))
+                     for (a, b), p in zip(spans, window_ps, strict=True)]
+        document_row, _ = runs.split(matrix)
+        evidence = feature_evidence(self._model.fusion, document_row) + tampering_evidence(report)  # explain
+        return self._detection(probability, self._threshold.verdict(probability), sentences, evidence, report)
 
     def _prepare(self, text: str) -> Prepared:
         if not isinstance(text, str):
@@ -161,64 +181,32 @@ class Detector:
             return "insufficient"
         return None
 
-    def _lm_runs(self, prepared: Prepared, spans: list[tuple[int, int]]) -> list[dict[str, float]] | None:
+    def _document_raw_score(self, prepared: Prepared) -> float:
+        """The fusion model's log-odds for the whole text (before calibration)."""
+        return float(self._model.fusion.raw(self._feature_matrix(prepared, [document_run(prepared)]))[0])
+
+    def _feature_matrix(self, prepared: Prepared, runs: list[Run]) -> np.ndarray:
+        """One row of the fusion model's features per run, in the order of `runs`."""
+        lm_rows = self._lm_features(prepared, [run.span for run in runs])
+        rows = []
+        for i, run in enumerate(runs):
+            features = features_from_stats(run.stats)
+            for view, logit in self._model.ngram_logits(ngram_views(run.sentences)).items():
+                features[head_feature(view)] = logit
+            if lm_rows is not None:
+                features.update(lm_rows[i])
+            rows.append([features[name] for name in self._model.fusion.names])
+        return np.array(rows, dtype=float)
+
+    def _lm_features(self, prepared: Prepared, spans: list[tuple[int, int]]) -> list[dict[str, float]] | None:
         """Language-model features of each character span of the normalised text (deep mode only)."""
         if self._lm is None:
             return None
         scored = self._lm.score(prepared.normalized.text)
         return lm_features_by_span(scored.stats, scored.token_starts, spans)
 
-    def _document_raw_score(self, prepared: Prepared) -> float:
-        """The fusion model's log-odds for the whole text (before calibration)."""
-        runs = [(analysis_stats(prepared.analysis), list(prepared.analysis.sentences))]
-        matrix = self._feature_matrix(runs, self._lm_runs(prepared, [(0, len(prepared.normalized.text))]))
-        return float(self._model.fusion.raw(matrix)[0])
-
-    def _feature_matrix(
-        self, runs: list[tuple[list[SentenceStats], list[Sentence]]], lm_runs: list[dict[str, float]] | None = None
-    ) -> np.ndarray:
-        """One feature row per run of sentences (the whole text, or a window around one sentence)."""
-        rows = []
-        for i, (stats, sentences) in enumerate(runs):
-            features = features_from_stats(stats)
-            for view, logit in self._model.ngram_logits(ngram_views(sentences)).items():
-                features[head_feature(view)] = logit
-            if lm_runs is not None:
-                features.update(lm_runs[i])
-            rows.append([features[name] for name in self._model.fusion.names])
-        return np.array(rows, dtype=float)
-
-    def _detect_one(self, text: str) -> Detection:
-        prepared = self._prepare(text)
-        normalized, analysis = prepared.normalized, prepared.analysis
-        report = NormalizationReport(dict(normalized.tampering), dict(normalized.formatting))
-        abstention = self._abstention(prepared)
-
-        spans = [normalized.original_span(s.start, s.end) for s in analysis.sentences]
-        if abstention is not None:
-            sentences = [SentenceScore(a, b, text[a:b], None) for a, b in spans]
-            return self._detection(None, abstention, sentences, self._tampering_evidence(report), report)
-
-        stats = analysis_stats(analysis)
-        sentences_all = list(analysis.sentences)
-        runs = [(stats, sentences_all)]
-        lm_spans = [(0, len(normalized.text))]
-        for i in range(len(stats)):
-            lo, hi = max(0, i - SENTENCE_CONTEXT), i + SENTENCE_CONTEXT + 1
-            runs.append((stats[lo:hi], sentences_all[lo:hi]))
-            window = sentences_all[lo:hi]
-            lm_spans.append((window[0].start, window[-1].end))
-        matrix = self._feature_matrix(runs, self._lm_runs(prepared, lm_spans))
-        probabilities = self._model.calibration.probability(self._model.fusion.raw(matrix))
-        probability = float(probabilities[0])
-        sentences = [
-            SentenceScore(a, b, text[a:b], round(float(p), 4))
-            for (a, b), p in zip(spans, probabilities[1:], strict=True)
-        ]
-        evidence = self._feature_evidence(matrix[0]) + self._tampering_evidence(report)
-        return self._detection(probability, self._threshold.verdict(probability), sentences, evidence, report)
-
-    def _detection(self, probability, verdict, sentences, evidence, report) -> Detection:
+    def _detection(self, probability: float | None, verdict: str, sentences: list[SentenceScore],
+                   evidence: list[Evidence], report: NormalizationReport) -> Detection:
         return Detection(
             ai_probability=None if probability is None else round(probability, 4),
             verdict=verdict,
@@ -230,23 +218,28 @@ class Detector:
             model=self.model_info,
         )
 
-    def _feature_evidence(self, row: np.ndarray) -> list[Evidence]:
-        contributions = self._model.fusion.contributions(row)
-        order = np.argsort(-np.abs(contributions))[:EVIDENCE_ITEMS]
-        evidence = []
-        for i in order:
-            name, c = self._model.fusion.names[i], float(contributions[i])
-            direction = "neutral" if abs(c) < NEUTRAL_CONTRIBUTION else ("ai" if c > 0 else "human")
-            description = FEATURE_DESCRIPTIONS.get(name) or _HEAD_DESCRIPTIONS.get(name) or LM_FEATURE_DESCRIPTIONS.get(
-                name, name)
-            evidence.append(Evidence(name, round(float(row[i]), 4), direction, round(c, 4), description))
-        return evidence
 
-    @staticmethod
-    def _tampering_evidence(report: NormalizationReport) -> list[Evidence]:
-        # Tampering is shown, not scored: copied web text also carries stray invisible characters.
-        return [
-            Evidence(f"tampering_{kind}", float(count), "neutral", 0.0, tampering_kind(kind).description)
-            for kind, count in report.tampering.items()
-            if count
-        ]
+# --- explanation: pure functions of the model and one feature row --------------------------------
+
+
+def feature_evidence(fusion: FusionHead, row: np.ndarray) -> list[Evidence]:
+    """The features that moved the document's log-odds most, largest share first."""
+    contributions = fusion.contributions(row)
+    order = np.argsort(-np.abs(contributions))[:EVIDENCE_ITEMS]
+    evidence = []
+    for i in order:
+        name, c = fusion.names[i], float(contributions[i])
+        direction = "neutral" if abs(c) < NEUTRAL_CONTRIBUTION else ("ai" if c > 0 else "human")
+        description = FEATURE_DESCRIPTIONS.get(name) or _HEAD_DESCRIPTIONS.get(name) or LM_FEATURE_DESCRIPTIONS.get(
+            name, name)
+        evidence.append(Evidence(name, round(float(row[i]), 4), direction, round(c, 4), description))
+    return evidence
+
+
+def tampering_evidence(report: NormalizationReport) -> list[Evidence]:
+    # Tampering is shown, not scored: copied web text also carries stray invisible characters.
+    return [
+        Evidence(f"tampering_{kind}", float(count), "neutral", 0.0, tampering_kind(kind).description)
+        for kind, count in report.tampering.items()
+        if count
+    ]
