@@ -1,10 +1,12 @@
-"""The Binoculars pair on tiny models built in the test, and (slow) on the packaged Qwen pair."""
+"""The Binoculars pair (research code in bench/experiments/) on tiny models built in the test, and (slow) on
+the packaged Qwen pair."""
 
 from __future__ import annotations
 
 import hashlib
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,16 +14,19 @@ import pytest
 torch = pytest.importorskip("torch", reason="the pair needs torch: pip install 'kodetect[lm]'")
 transformers = pytest.importorskip("transformers", reason="the pair needs transformers: pip install 'kodetect[lm]'")
 
-from kodetect.errors import ModelError  # noqa: E402
-from kodetect.lm import statistics as S  # noqa: E402
-from kodetect.lm.backend import TorchCausalLM  # noqa: E402
-from kodetect.lm.pair import (  # noqa: E402
+# `bench` is a folder of the repository, not an installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.experiments.binoculars_pair import (  # noqa: E402
     PAIR_FEATURES,
     BinocularsPair,
     PartedGguf,
     assemble,
     pair_features,
 )
+from kodetect.errors import ModelError  # noqa: E402
+from kodetect.lm import statistics as S  # noqa: E402
+from kodetect.lm.backend import TorchCausalLM  # noqa: E402
 
 TEXT = "오늘 학교 에서 친구 와 함께 점심 을 먹었다 . 날씨 가 좋아서 산책 도 했다 . 내일 도 맑으면 좋겠다 ."
 

@@ -111,7 +111,7 @@ def run(ctx: Context) -> Section:
         f"{SEED}; texts: the KatFish seed-42 test splits, which no shipped model trained on. AUROC drop = clean "
         "AUROC minus attacked AUROC (×100, lower is better); FPR and TPR at the shipped low-fpr threshold. "
         "Rated = texts given a probability (the others were too short after the edit). Reproduce one row with "
-        "`kodetect eval FILE --attack NAME --seed 0` on these texts (`python bench/katfish_unseen.py FILE`).")
+        "`kodetect eval FILE --attack NAME --seed 0` on these texts (`python bench/report/katfish_unseen.py FILE`).")
     for mode, rows in chosen.items():
         section.blocks.append(f"*{mode}*: {len(rows)} texts ({sum(h.label == 0 for h in rows)} human, "
                               f"{sum(h.label == 1 for h in rows)} AI)"

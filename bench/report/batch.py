@@ -2,7 +2,7 @@
 
 Those two benchmarks run `kodetect batch` as subprocesses on thousands of documents (local pool and
 Ray, fast and deep mode; 20,000 documents interrupted and resumed) and take the better part of an
-hour on 2 cores, so they are separate commands (bench/batch_throughput.py, bench/batch_resume.py)
+hour on 2 cores, so they are separate commands (bench/report/batch_throughput.py, bench/report/batch_resume.py)
 writing bench/results/*.md. This section includes their latest results verbatim, each with its own
 command and date, so that BENCHMARKS.md holds every published number.
 """
@@ -16,7 +16,7 @@ from bench.report.context import Context
 from bench.report.markdown import Section
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-COMMANDS = ("python bench/batch_throughput.py", "python bench/batch_resume.py")
+COMMANDS = ("python bench/report/batch_throughput.py", "python bench/report/batch_resume.py")
 
 
 def demote_headings(markdown: str, levels: int = 2) -> str:

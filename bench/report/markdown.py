@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 DASH = "–"
@@ -90,3 +91,10 @@ def document(title: str, preamble: Sequence[str], sections: Sequence[Section], c
         parts.append(stamp(s, command, date, hashes))
         parts.extend(s.blocks)
     return "\n\n".join(parts).rstrip() + "\n"
+
+
+def write_results(path: Path, lines: Sequence[str]) -> None:
+    """Write a results file (bench/results/*.md) that a report section includes, and say where it went."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {path}")

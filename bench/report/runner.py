@@ -1,7 +1,7 @@
 """Running report sections: in this process, or in a worker process for the parallel retraining sections.
 
-Kept out of bench/__main__.py because spawned workers import functions by module name, and
-`python -m bench` runs that file as `__main__`, which a worker cannot import.
+Spawned workers import `worker` by module name; this module holds only what they need, so a worker does
+not import the command's own (bench/report/main.py).
 """
 
 from __future__ import annotations

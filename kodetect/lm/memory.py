@@ -5,7 +5,7 @@ when freed, and one below it from the heap, which keeps what it once held. Each 
 
 - Mapped (threshold at glibc's starting 128 KB): every activation of a few MB is a new mapping whose
   pages fault in one by one. That cost a 1,000-character text (one window) about a quarter of its
-  forward pass: detect p50 1.9 s against 1.3-1.4 s with the heap policy (`bench/deep_speed.py`).
+  forward pass: detect p50 1.9 s against 1.3-1.4 s with the heap policy (`bench/experiments/deep_speed.py`).
 - Heap (threshold 32 MB, glibc's own upper limit): activations reuse heap memory, but over a long
   text's many windows the heap fragments and keeps growing: a 30,000-character text peaked at 1,514 MB
   against 1,445 MB with the mapped policy.

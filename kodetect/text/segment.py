@@ -53,7 +53,7 @@ class Analysis:
 _lock = threading.Lock()
 
 # Chosen by measurement on 2 cores (see the closing note of the core-detector issue and
-# bench/kiwi_options.py): the typo and multi-word dictionaries cost about 2 s and 190 MB at start-up.
+# bench/experiments/kiwi_options.py): the typo and multi-word dictionaries cost about 2 s and 190 MB at start-up.
 KIWI_OPTIONS = {"num_workers": 0, "load_typo_dict": False, "load_multi_dict": False}
 
 

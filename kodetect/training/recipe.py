@@ -48,7 +48,7 @@ def deep_features(
 # Weight of an edited copy in deep mode's fusion head (its n-gram heads take copies at full weight).
 # A copy's new endings shift its language-model scores as much as authorship does, so at full weight
 # the fusion learns to trust those scores less, and genres it never saw pay for it. Chosen on dev/ data
-# only (`python bench/copy_weight.py`, bench/results/copy_weight.md): leaving one dev genre out, mean
+# only (`python bench/experiments/copy_weight.py`, bench/results/copy_weight.md): leaving one dev genre out, mean
 # AUROC 93.14 at weight 1, 93.70 at 0.25, 94.19 at 0; an ending switch moved validation scores 1.35x
 # as far at 0.25 as at 1, and 1.60x at 0 (without copies in its fusion, deep mode had missed the
 # 3-point ending-switch target). 0.25 takes half of the transfer gain for a third more movement.
@@ -66,7 +66,7 @@ def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = D
 
     `anchor` and `core_shrink` (see `fit_fusion`; the latter shrinks every column but the LM features)
     are measured, not shipped: leaning more on the zero-shot scores lifted transfer to unseen dev genres
-    a little and cost more in-domain (bench/zero_shot_anchor.py, bench/core_shrink.py).
+    a little and cost more in-domain (bench/experiments/zero_shot_anchor.py, bench/experiments/core_shrink.py).
     """
     n_originals = len(texts)
     texts, labels, groups = augment_texts(texts, labels)

@@ -1,6 +1,6 @@
 """Deep-mode latency and memory on this machine, against the bare language-model forward pass.
 
-    python bench/deep_speed.py [--docs 20] [--chars 1000] [--threads 2] [--out bench/results/deep_speed.md]
+    python bench/experiments/deep_speed.py [--docs 20] [--chars 1000] [--threads 2] [--out bench/results/deep_speed.md]
 
 For each document: the transformer body alone (the floor no implementation can beat with this
 model), the full LM scoring pass (body + output projection onto the token support + per-token
@@ -8,6 +8,9 @@ statistics), and `Detector(mode="deep").detect` (normalisation, Kiwi, features, 
 evidence). Overheads are reported as ratios to the bare forward pass. Each measurement runs in a
 fresh subprocess so peak RSS and cold start are those of a user's process; one run scores a
 100,000-character text to show memory stays bounded.
+
+Result: bench/results/deep_speed.md (the README's deep-mode latency quotes it). The report's speed
+section (bench/report/speed.py) measures deep mode's latency and floor on every full run.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 
-from speed import documents  # noqa: E402
+from bench.experiments.fast_speed import documents  # noqa: E402
 
 
 def _measure(kind: str, n_docs: int, chars: int, threads: int) -> dict:
@@ -108,7 +111,7 @@ def main() -> int:
             for chars in (300, args.chars, 5000)]
     long = _child(["--child", "long", *common])
     lines = [
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by `python bench/deep_speed.py "
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by `python bench/experiments/deep_speed.py "
         f"{' '.join(sys.argv[1:])}` ({args.threads} threads, Gemma 3 270M fp32 on CPU).",
         "",
         "| document | tokens (median) | bare forward p50 | LM scoring p50 | deep detect p50 | detect p95 "

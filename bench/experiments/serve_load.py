@@ -1,12 +1,14 @@
 """Load test of `kodetect serve` on loopback.
 
-    python bench/load.py [--requests 1000] [--concurrency 16] [--max-seconds 600]
+    python bench/experiments/serve_load.py [--requests 1000] [--concurrency 16] [--max-seconds 600]
 
 Starts its own server (subprocess, free port, temporary database), warms it up, then sends
 --requests POST /v1/detect with Korean texts of ~300-1000 characters cut from examples/*.txt from
 --concurrency threads. 200 and 503 (backpressure) are allowed; any other status or a transport error
 is a failure. Reports status counts, p50/p95 latency of the 200s, throughput, and the server's RSS
 after warm-up and at the end. Exits 1 on failures; stops after --max-seconds whatever happens.
+
+Result: printed only; no run is kept in the repository (rerun it against the server you deploy).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

@@ -1,12 +1,16 @@
 """Fast-mode speed and memory on this machine.
 
-    python bench/speed.py [--docs 200] [--chars 1000]
+    python bench/experiments/fast_speed.py [--docs 200] [--chars 1000]
 
 Documents are cut from the bundled examples and, when ../shared/data is present, from KatFish
 essays, to about --chars characters each. Reports documents/s through `Detector.detect` (with
 sentence scores and evidence) and through `Detector.score` (document probability only), latency
 p50/p95, peak RSS of the process, the cold start of `kodetect check` on one document (process
 start to printed result, median of 5, bytecode caching on), and `kodetect batch` throughput with 1 and 2 workers.
+
+Result: bench/results/speed.txt (its printout, saved by hand when fast mode was tuned). Superseded by the
+report's speed section (bench/report/speed.py, every mode on every run) and by
+bench/report/batch_throughput.py; kept because bench/experiments/deep_speed.py cuts its documents the same way.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 from kodetect import Detector
 from kodetect.eval.data import data_dir
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def documents(n: int, chars: int) -> list[str]:

@@ -1,10 +1,14 @@
 """Does Kiwi's typo handling change accuracy? The KatFish protocol with each Kiwi configuration.
 
-    python bench/kiwi_options.py
+    python bench/experiments/kiwi_options.py
 
 Student essays carry typos, so the typo dictionary (and Kiwi's typo-correcting analysis) might
 help the features. Each configuration re-extracts features into its own cache and runs the KatFish
 protocol (KatFish train split only, 5 seeds). Start-up cost is measured in a fresh process.
+
+Result: bench/results/kiwi_options.md (its printout). Decided: the dictionaries change no AUROC by more
+than 0.04 and the multi-word one costs 2 s and 190 MB at start-up, so Kiwi loads neither
+(`KIWI_OPTIONS` in kodetect/text/segment.py).
 """
 
 from __future__ import annotations

@@ -1,12 +1,15 @@
 """Can the offline language model paraphrase Korean well enough for a paraphrase attack?
 
-    python bench/paraphrase_probe.py [--texts 3] [--out bench/results/paraphrase_probe.md]
+    python bench/experiments/paraphrase_probe.py [--texts 3] [--out bench/results/paraphrase_probe.md]
 
 The robustness suite would rewrite AI texts with a local model and measure what detection loses. The
 only model kodetect has offline is Gemma 3 270M *base* (no instruction tuning). This probe gives it a
 one-shot paraphrase prompt on unseen KatFish AI essays and records what comes back, with a crude
 meaning check: the share of the source's content words (Kiwi nouns, verbs, adjectives) that the
 output keeps. A paraphrase keeps most of them; a continuation on another topic keeps few.
+
+Result: bench/results/paraphrase_probe.md. Not usable: the outputs kept 21% of the source's content words
+(50% needed), so the robustness suite has no paraphrase attack.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHOT_SOURCE = "나는 어제 친구와 함께 공원에 갔다. 날씨가 좋아서 오래 걸었다."
 USABLE_KEPT_SHARE = 0.5
 SHOT_PARAPHRASE = "어제는 친구랑 공원에 다녀왔다. 날이 맑아 한참을 걸어 다녔다."
@@ -49,7 +52,7 @@ def main() -> int:
     lines = [
         "# Paraphrase probe: Gemma 3 270M base",
         "",
-        f"Command: `python bench/paraphrase_probe.py --texts {args.texts}`  ",
+        f"Command: `python bench/experiments/paraphrase_probe.py --texts {args.texts}`  ",
         f"Date: {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC; sampling top-p 0.9, temperature 0.7, "
         "repetition penalty 1.1, seed 0, 160 new tokens.",
         "",

@@ -1,7 +1,7 @@
 """Write the KatFish rows the shipped model never saw: the seed-42 test splits (unseen generators
 Solar, Qwen2, Llama3.1 and the reserved 20% of human texts), for `kodetect eval`.
 
-    python bench/katfish_unseen.py /tmp/katfish_seed42_unseen.jsonl
+    python bench/report/katfish_unseen.py /tmp/katfish_seed42_unseen.jsonl
     kodetect eval /tmp/katfish_seed42_unseen.jsonl --report report.md
     kodetect eval /tmp/katfish_seed42_unseen.jsonl --attack all --report attacks.md
 """

@@ -1,6 +1,6 @@
 """Throughput of `kodetect batch`: local process pool vs Ray (local), 1 and 2 workers, fast and deep mode.
 
-    python bench/batch_throughput.py [--docs 5000] [--deep-docs 100] [--chars 1000] [--modes fast,deep]
+    python bench/report/batch_throughput.py [--docs 5000] [--deep-docs 100] [--chars 1000] [--modes fast,deep]
 
 Documents are texts of ../shared/data/dev (human and AI, alternating), or the bundled examples when
 the data is absent, cut to about --chars characters; the input JSONL is written to a temporary folder,
@@ -38,7 +38,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.report.markdown import write_results  # noqa: E402
+
 DAY = 86_400
 TARGET_PER_DAY = 10_000_000
 
@@ -65,7 +70,6 @@ class Run:
 
 
 def documents(n: int, chars: int) -> list[str]:
-    sys.path.insert(0, str(ROOT))
     from kodetect.eval.data import data_dir
 
     pools: list[list[str]] = []
@@ -222,7 +226,7 @@ def main() -> int:
     workers = [int(w) for w in args.workers.split(",")]
 
     report = ["# `kodetect batch` throughput: local pool vs Ray (local)", "",
-              f"Command: `python bench/batch_throughput.py {' '.join(sys.argv[1:])}`".rstrip() + "  ",
+              f"Command: `python bench/report/batch_throughput.py {' '.join(sys.argv[1:])}`".rstrip() + "  ",
               f"Date: {time.strftime('%Y-%m-%d %H:%M')}; machine: {os.cpu_count()} cores "
               f"(load average at the start {os.getloadavg()[0]:.2f})", ""]
     started_load = os.getloadavg()[0]
@@ -289,9 +293,7 @@ def main() -> int:
                                           "runs, while CPU seconds per document change less."
                                           if max(started_load, end_load) > 1.0 else "The machine was otherwise idle."),
                ""]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(report), encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_results(args.out, report)
     return 0
 
 

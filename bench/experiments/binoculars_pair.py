@@ -5,6 +5,9 @@ GGUFs that PyPI packages ship in parts). Both models read the same tokens; per p
 model's token statistics and the two cross-entropies between their next-token distributions, from
 which `pair_features` builds Binoculars (Hans et al. 2024) in both roles and each model's own
 zero-shot scores. The full vocabularies (152k) are used, a block of positions at a time.
+
+Research code, not part of the library: bench/experiments/qwen_pair.py measures it (result:
+bench/results/qwen_pair.md) and tests/test_lm_pair.py tests it.
 """
 
 from __future__ import annotations

@@ -1,12 +1,15 @@
 """How much should deep mode's fusion head weigh the edited training copies? Chosen on dev/ data only.
 
-    python bench/copy_weight.py [--weights 1,0.5,0.25,0.1,0] [--out bench/results/copy_weight.md]
+    python bench/experiments/copy_weight.py [--weights 1,0.5,0.25,0.1,0] [--out bench/results/copy_weight.md]
 
 Deep mode trains on the texts plus ending-switched copies (`kodetect.training.augment`). The copies
 teach the model that the speech level says little about authorship, but a copy's language-model
 scores move with its new endings, so at full weight the fusion head learns to trust those scores less.
 For each weight of the copies in the fusion head (n-gram heads always take them at full weight), the
-deep recipe is trained and measured on dev/ data as `bench/dev_choice.py` describes.
+deep recipe is trained and measured on dev/ data as `bench/experiments/dev_choice.py` describes.
+
+Result: bench/results/copy_weight.md. Adopted: deep mode ships with weight 0.25 (`DEEP_COPY_WEIGHT` in
+kodetect/training/recipe.py says why).
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import sys
 from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_choice import choice_main  # noqa: E402
+from bench.experiments.dev_choice import choice_main  # noqa: E402
 from kodetect.training.recipe import DEEP_COPY_WEIGHT, deep_recipe  # noqa: E402
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Ctrl-C and `--resume` on a 20,000-document JSONL, and peak memory for 2,000 vs 20,000 documents.
 
-    python bench/batch_resume.py [--rows 20000] [--small-rows 2000] [--workers 2] [--interrupt-at 1000]
+    python bench/report/batch_resume.py [--rows 20000] [--small-rows 2000] [--workers 2] [--interrupt-at 1000]
 
 1. Writes a JSONL of --rows short documents (a few sentences of ../shared/data/dev, or of the bundled
    examples, each with at least 60 Hangul characters) to a temporary folder, never into the repository.
@@ -28,12 +28,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.report.markdown import write_results  # noqa: E402
+
 HANGUL = re.compile(r"[가-힣]")
 
 
 def short_documents(n: int) -> list[str]:
-    sys.path.insert(0, str(ROOT))
     from kodetect.eval.data import data_dir
 
     texts: list[str] = []
@@ -195,7 +199,7 @@ def main() -> int:
 
     load_before = os.getloadavg()[0]
     report = ["# `kodetect batch`: Ctrl-C, `--resume`, and memory as the input grows", "",
-              f"Command: `python bench/batch_resume.py {' '.join(sys.argv[1:])}`".rstrip() + "  ",
+              f"Command: `python bench/report/batch_resume.py {' '.join(sys.argv[1:])}`".rstrip() + "  ",
               f"Date: {time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} cores; load average before the run "
               f"{load_before:.2f}", ""]
     with tempfile.TemporaryDirectory(prefix="kodetect-resume-") as tmp:
@@ -242,9 +246,7 @@ def main() -> int:
                ("Other jobs shared the CPU, so the times are longer than on an idle machine; memory and correctness "
                 "do not depend on that." if max(load_before, load_after) > 1.0 else "The machine was otherwise idle."),
                ""]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(report), encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_results(args.out, report)
     return 0
 
 

@@ -1,13 +1,13 @@
 """How much fixed extra trust should deep mode's fusion put in the Fast-DetectGPT criterion? Dev/ data only.
 
-    python bench/zero_shot_anchor.py [--weights 0,0.5,1,2,4] [--out bench/results/zero_shot_anchor.md]
+    python bench/experiments/zero_shot_anchor.py [--weights 0,0.5,1,2,4] [--out bench/results/zero_shot_anchor.md]
 
 The fusion head learns its weights on the genres of its training texts, where n-grams and style
 separate human from AI text well; on a genre it never saw, a zero-shot criterion holds better (on
 KatFish's essays and poems, trained without them, single zero-shot scores beat the fusion). The anchor
 adds a fixed amount to the fitted coefficient of the criterion (log-odds per standard deviation). For
 each amount, the deep recipe (copy weight as shipped) is trained and measured on dev/ data as
-`bench/dev_choice.py` describes; the zero-shot scores alone are listed for reference.
+`bench/experiments/dev_choice.py` describes; the zero-shot scores alone are listed for reference.
 
 Not adopted (deep mode ships without an anchor). An anchor of 1 lifted the leave-one-dev-genre-out mean
 from 93.70 to 94.34 and cost 0.13 points of dev validation AUROC; trained on the whole pool
@@ -16,6 +16,7 @@ from 93.70 to 94.34 and cost 0.13 points of dev validation AUROC; trained on the
 zero-shot scores beat the fusion (comment: 80.92 for the criterion alone against 70.01), not even an
 anchor of 4 caught up (78.67): fewer texts caught at low FPR everywhere, for a gain that does not close
 the gap it was meant for.
+Result: bench/results/zero_shot_anchor.md.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_choice import DevSets, choice_main  # noqa: E402
+from bench.experiments.dev_choice import DevSets, choice_main  # noqa: E402
 from bench.report.cross_genre import leave_one_genre_out  # noqa: E402
 from kodetect.training.recipe import deep_recipe, zero_shot_recipe  # noqa: E402
 

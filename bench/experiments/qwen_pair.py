@@ -12,7 +12,11 @@ cached, so an interrupted run resumes) and reports, on those texts:
   for the pair's scores alone.
 
     pip install -e '.[deep,pair]'
-    python bench/qwen_pair.py --genres abstract --sampled poetry --out bench/results/qwen_pair.md
+    python bench/experiments/qwen_pair.py --genres abstract --sampled poetry --out bench/results/qwen_pair.md
+
+Result: bench/results/qwen_pair.md (summarised in the README's deep-mode section). Not made a mode: the
+pair lifted deep mode on abstracts from 80.2 to 83.6 AUROC at about 30 s per page and 9.5 GB of memory.
+The pair itself is `bench/experiments/binoculars_pair.py`.
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.dev_choice import publish  # noqa: E402
+from bench.experiments.binoculars_pair import PAIR_DIRECTION, PAIR_FEATURES, QWEN_OBSERVER, QWEN_PERFORMER  # noqa: E402
+from bench.experiments.dev_choice import publish  # noqa: E402
 from bench.report.katfish import TEST_NAMES, _genre_mean  # noqa: E402
 from bench.report.markdown import mean_std, table  # noqa: E402
 from bench.report.zero_shot import ZERO_SHOT_NAMES  # noqa: E402
@@ -49,7 +54,6 @@ from kodetect.eval.protocols import (  # noqa: E402
     SplitScore,
     katfish_protocol,
 )
-from kodetect.lm.pair import PAIR_DIRECTION, PAIR_FEATURES, QWEN_OBSERVER, QWEN_PERFORMER  # noqa: E402
 from kodetect.text.normalize import normalize  # noqa: E402
 from kodetect.training.cache import shared_cache  # noqa: E402
 from kodetect.training.featurize import default_cache_dir  # noqa: E402
@@ -73,7 +77,7 @@ def read_cache() -> dict[str, dict]:
 
 def score_missing(texts: Sequence[str], threads: int | None = None) -> dict[str, dict]:
     """Pair features of every text (scoring those not cached yet), keyed by `text_key`."""
-    from kodetect.lm.pair import BinocularsPair, pair_features
+    from bench.experiments.binoculars_pair import BinocularsPair, pair_features
 
     cache = read_cache()
     missing = {text_key(t): t for t in texts if text_key(t) not in cache}
@@ -240,7 +244,7 @@ def main() -> int:
     lines = [
         "# The Qwen2.5-Coder 0.5B/1.5B Binoculars pair (candidate for an optional `--mode max`)",
         "",
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/qwen_pair.py {command}` "
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/experiments/qwen_pair.py {command}` "
         f"({(time.perf_counter() - started) / 60:.1f} min after scoring). "
         "KatFish texts only; the pair's scores come from a cache filled by the same script.",
         "",

@@ -1,7 +1,8 @@
 """Measure a variant of the deep recipe on dev/ data only, for choices made before any KatFish test.
 
-Shared by `bench/copy_weight.py` and `bench/zero_shot_anchor.py`. The recipe is trained on the dev/ part
-of the shipped training pool (no KatFish text anywhere) and measured on:
+Shared by the choice scripts beside it (copy_weight.py, zero_shot_anchor.py, core_shrink.py), whose
+results are in bench/results/. The recipe is trained on the dev/ part of the shipped training pool (no
+KatFish text anywhere) and measured on:
 
 - the dev/ validation texts, clean, and with the validation texts that have an ending-switched copy
   replaced by it (the copies the training recipe would make of them; their LM features are cached);
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -98,7 +99,8 @@ def sweep(recipe_for: Callable[[float], Callable], weights: str, sets: DevSets, 
 def preamble(script: str, started: float, sets: DevSets, shipped: str) -> str:
     """The report's first paragraph: when and how it was made, and on which texts."""
     return (
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by `python bench/{script} {' '.join(sys.argv[1:])}` in "
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by "
+        f"`python bench/experiments/{script} {' '.join(sys.argv[1:])}` in "
         f"{(time.perf_counter() - started) / 60:.1f} min. Training: the dev/ part of the shipped training pool "
         f"({len(sets.train)} texts, plus their copies); validation: the dev/ validation texts ({len(sets.validation)}, "
         f"{len(sets.copies)} of them with an ending-switched copy). No KatFish text is used. {shipped}"
