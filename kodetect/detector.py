@@ -202,7 +202,7 @@ class Detector:
         """Language-model features of each character span of the normalised text (deep mode only)."""
         if self._lm is None:
             return None
-        scored = self._lm.score(prepared.normalized.text)
+        scored = self._lm.text_stats(prepared.normalized.text)
         return lm_features_by_span(scored.stats, scored.token_starts, spans)
 
     def _detection(self, probability: float | None, verdict: str, sentences: list[SentenceScore],

@@ -107,7 +107,7 @@ def test_deep_document_score_equals_the_training_features(detector, deep_artifac
     features = features_from_stats(analysis_stats(prepared.analysis))
     for view, logit in model.ngram_logits(ngram_views(prepared.analysis.sentences)).items():
         features[f"{view}_logit"] = logit
-    features.update(lm_features(lm.score(normalize(AI).text).stats))
+    features.update(lm_features(lm.text_stats(normalize(AI).text).stats))
     expected = model.calibration.probability(model.fusion.raw(np.array([[features[n] for n in model.fusion.names]])))
     assert detector.detect(AI).ai_probability == pytest.approx(float(expected[0]), abs=1e-4)
     assert next(detector.score([AI])) == pytest.approx(float(expected[0]), abs=1e-6)

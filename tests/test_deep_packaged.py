@@ -47,7 +47,7 @@ def test_hub_loading_code_reads_the_packaged_model_in_hugging_face_format(detect
     assert folders, "the packaged GGUF is converted to Hugging Face format on first use"
     hub_style = TorchCausalLM.from_pretrained(str(folders[0]), threads=2, support=detector._lm.support)
     text = (ROOT / "examples" / "ai_generated.txt").read_text("utf-8")
-    np.testing.assert_allclose(hub_style.score(text).stats.logprob, detector._lm.score(text).stats.logprob,
+    np.testing.assert_allclose(hub_style.text_stats(text).stats.logprob, detector._lm.text_stats(text).stats.logprob,
                                rtol=1e-5, atol=1e-5)
 
 

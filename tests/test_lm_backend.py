@@ -49,9 +49,9 @@ def test_statistics_do_not_depend_on_how_positions_are_blocked(tiny_lm, monkeypa
     support = np.array([vocab[w] for w in ("오늘", "학교", ".", "<s>", "친구", "점심")])
     for restriction in (None, support):
         lm = TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", support=restriction)
-        whole = lm.score(TEXT).stats
+        whole = lm.text_stats(TEXT).stats
         monkeypatch.setattr(backend, "ROW_BLOCK", 3)
-        blocked = lm.score(TEXT).stats
+        blocked = lm.text_stats(TEXT).stats
         monkeypatch.undo()
         np.testing.assert_allclose(blocked.logprob, whole.logprob, rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(blocked.entropy, whole.entropy, rtol=1e-6, atol=1e-6)
@@ -59,7 +59,7 @@ def test_statistics_do_not_depend_on_how_positions_are_blocked(tiny_lm, monkeypa
 
 
 def test_every_token_is_scored_once_with_its_offset(tiny_lm):
-    scored = tiny_lm.score(TEXT)
+    scored = tiny_lm.text_stats(TEXT)
     words = TEXT.split()
     assert len(scored.stats) == len(words)
     expected, position = [], 0
@@ -75,7 +75,7 @@ def test_single_window_matches_a_plain_forward_pass(tiny_lm):
     with torch.inference_mode():
         logits = tiny_lm.model(input_ids=torch.tensor([ids])).logits[0, :-1].float().numpy()
     reference = S.token_stats(logits, np.array(ids[1:]))
-    scored = tiny_lm.score(TEXT)
+    scored = tiny_lm.text_stats(TEXT)
     np.testing.assert_allclose(scored.stats.logprob, reference.logprob, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(scored.stats.rank, reference.rank)
 
@@ -83,7 +83,7 @@ def test_single_window_matches_a_plain_forward_pass(tiny_lm):
 def test_long_texts_go_through_windows(tiny_lm):
     long_text = " ".join([TEXT] * 6)
     windowed = TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", max_tokens=16, overlap=4)
-    scored = windowed.score(long_text)
+    scored = windowed.text_stats(long_text)
     assert len(scored.stats) == len(long_text.split())
     assert np.isfinite(scored.stats.logprob).all()
 
@@ -96,7 +96,7 @@ def test_forward_only_runs_the_windows_scoring_runs(tiny_lm, monkeypatch):
     original = body.forward
     monkeypatch.setattr(body, "forward", lambda input_ids, **kw: chunks.append(input_ids[0].tolist())
                         or original(input_ids=input_ids, **kw))
-    windowed.score(long_text)
+    windowed.text_stats(long_text)
     scored_chunks, chunks[:] = list(chunks), []
     ids = windowed.tokenizer(long_text, add_special_tokens=False)["input_ids"]
     assert windowed.forward_only(ids) == len(ids) + 1  # BOS included
@@ -130,7 +130,7 @@ def test_restricted_support_statistics_follow_their_definition():
 def test_full_support_equals_no_support(tiny_lm):
     everything = np.arange(tiny_lm.model.config.vocab_size)
     restricted = TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", support=everything)
-    a, b = tiny_lm.score(TEXT).stats, restricted.score(TEXT).stats
+    a, b = tiny_lm.text_stats(TEXT).stats, restricted.text_stats(TEXT).stats
     np.testing.assert_allclose(a.logprob, b.logprob, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(a.entropy, b.entropy, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(a.rank, b.rank)
@@ -140,7 +140,7 @@ def test_tokens_outside_the_support_keep_a_probability_below_one(tiny_lm):
     vocab = tiny_lm.tokenizer.get_vocab()
     support = np.array([vocab[w] for w in ("오늘", "학교", ".", "<s>")])
     restricted = TorchCausalLM(tiny_lm.model, tiny_lm.tokenizer, "tiny", support=support)
-    stats = restricted.score(TEXT).stats
+    stats = restricted.text_stats(TEXT).stats
     assert np.all(stats.logprob < 0) and np.isfinite(stats.entropy).all()
     assert len(stats) == len(TEXT.split())
 
@@ -159,8 +159,8 @@ def test_packaged_gemma_scores_the_examples():
 
     lm = TorchCausalLM.default(threads=2)
     root = Path(__file__).resolve().parents[1] / "examples"
-    ai = lm.score((root / "ai_generated.txt").read_text("utf-8"))
-    human = lm.score((root / "human_essay.txt").read_text("utf-8"))
+    ai = lm.text_stats((root / "ai_generated.txt").read_text("utf-8"))
+    human = lm.text_stats((root / "human_essay.txt").read_text("utf-8"))
     assert S.mean_log_likelihood(ai.stats) > S.mean_log_likelihood(human.stats)
     assert S.fast_detectgpt(ai.stats) > S.fast_detectgpt(human.stats)
 

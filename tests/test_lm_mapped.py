@@ -61,8 +61,8 @@ def test_the_mapped_model_scores_bit_identically(saved, support):
     weight = mapped.get_input_embeddings().weight
     assert hasattr(weight, "read_rows") and mapped.get_output_embeddings().weight is weight
     options = {"max_tokens": 12, "overlap": 4, "support": support}  # several windows
-    reference = TorchCausalLM(in_memory, tokenizer, "tiny", **options).score(TEXT)
-    _assert_same_stats(TorchCausalLM(mapped, tokenizer, "tiny", **options).score(TEXT), reference)
+    reference = TorchCausalLM(in_memory, tokenizer, "tiny", **options).text_stats(TEXT)
+    _assert_same_stats(TorchCausalLM(mapped, tokenizer, "tiny", **options).text_stats(TEXT), reference)
 
 
 def test_rows_are_read_exactly_and_out_of_range_ids_are_refused(saved):
@@ -98,4 +98,4 @@ def test_packaged_gemma_mapped_equals_the_model_loaded_whole():
     whole = TorchCausalLM.from_pretrained(str(folder), threads=2, support=support)
     text = (Path(__file__).resolve().parents[1] / "examples" / "ai_generated.txt").read_text("utf-8")[:600]
     text += " 漢字 テキスト 🚀"  # tokens outside the support
-    _assert_same_stats(mapped.score(text), whole.score(text))
+    _assert_same_stats(mapped.text_stats(text), whole.text_stats(text))

@@ -75,12 +75,12 @@ def main() -> int:
             torch.ao.quantization.quantize_dynamic(lm.model.base_model, {torch.nn.Linear: spec},
                                                    dtype=torch.qint8, inplace=True)
         ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
-        stats = lm.score(text).stats
+        stats = lm.text_stats(text).stats
         if baseline is None:
             baseline = stats
         variants[name] = {
             "forward": median_seconds(lambda lm=lm, ids=ids: lm.forward_only(ids)),
-            "score": median_seconds(lambda lm=lm: lm.score(text)),
+            "score": median_seconds(lambda lm=lm: lm.text_stats(text)),
             "correlation": {s: float(np.corrcoef(getattr(baseline, s), getattr(stats, s))[0, 1]) for s in STATISTICS},
             "tokens": len(ids),
         }

@@ -112,7 +112,7 @@ def _worker_floor(plan: dict[int, int], data: Path | None) -> dict:
             tokens.append(lm.forward_only(ids))
             forward.append(time.perf_counter() - t)
             t = time.perf_counter()
-            lm.score(doc)
+            lm.text_stats(doc)
             scoring.append(time.perf_counter() - t)
         out["lengths"][str(chars)] = {"forward_p50_ms": 1000 * statistics.median(forward),
                                       "score_p50_ms": 1000 * statistics.median(scoring),

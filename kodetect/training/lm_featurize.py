@@ -61,7 +61,7 @@ def _init_worker(threads: int) -> None:
 def _features(text: str) -> dict[str, float]:
     """The features, plus a few spare statistics so a new feature need not mean rescoring."""
     assert _worker_lm is not None
-    stats = _worker_lm.score(normalize(text).text).stats
+    stats = _worker_lm.text_stats(normalize(text).text).stats
     spare = {}
     if len(stats):
         spare = {
