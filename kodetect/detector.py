@@ -35,6 +35,9 @@ THRESHOLD_MODES = ("balanced", "low-fpr")
 # `low-fpr`, so the cautious mode is the default.
 DEFAULT_THRESHOLD_MODE = "low-fpr"
 DEFAULT_MAX_CHARS = 200_000
+# Korean prose of this many Hangul characters is judged even when words in another script, mixed into
+# its lines, outnumber it (a technical answer full of English terms is still Korean writing).
+KOREAN_PROSE_ENOUGH = 200
 # Sentences scored together with this many neighbours on each side.
 SENTENCE_CONTEXT = 1
 EVIDENCE_ITEMS = 8
@@ -174,12 +177,16 @@ class Detector:
         return prepare(text)
 
     def _abstention(self, prepared: Prepared) -> str | None:
-        profile = script_profile(prepared.normalized.text)
-        if profile.letters == 0 or profile.korean_share < self._model.min_korean_share:
+        """Why not to judge this text, if so. Only the Korean prose counts: code and lines in another
+        script were set aside by the normaliser, so a Korean answer with a code block is judged."""
+        prose = script_profile(prepared.normalized.text)
+        korean_enough = prose.korean_share >= self._model.min_korean_share or prose.hangul >= KOREAN_PROSE_ENOUGH
+        if prose.hangul >= self._model.min_hangul:
+            return None if korean_enough else "unsupported-language"
+        whole = script_profile(prepared.normalized.original)
+        if whole.letters == 0 or whole.korean_share < self._model.min_korean_share:
             return "unsupported-language"
-        if profile.hangul < self._model.min_hangul:
-            return "insufficient"
-        return None
+        return "insufficient"
 
     def _document_raw_score(self, prepared: Prepared) -> float:
         """The fusion model's log-odds for the whole text (before calibration)."""

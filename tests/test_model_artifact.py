@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from kodetect import Detector, ModelError
 from kodetect.calibration.platt import fit_platt
 from kodetect.calibration.thresholds import choose_thresholds
-from kodetect.model.artifact import ModelArtifact
+from kodetect.model.artifact import ModelArtifact, Reference
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import FittedHeads, fit_heads, raw_scores
 
@@ -43,7 +44,7 @@ def tiny_model(tmp_path_factory) -> ModelArtifact:
         ngram_heads=heads.ngram_heads,
         fusion=heads.fusion,
         calibration=calibration,
-        thresholds=choose_thresholds(labels, calibration.probability(raw)),
+        thresholds=choose_thresholds(labels, calibration.probability(raw), np.array(["h"] * 12 + ["a"] * 12)),
         min_hangul=20,
         min_korean_share=0.5,
         card={"note": "synthetic"},
@@ -70,6 +71,21 @@ def test_save_load_roundtrip_and_detector_uses_it(tiny_model, tmp_path):
     result = detector.detect(AI[0] + " " + AI[1])
     assert result.model.name == "tiny" and result.model.version == "test-1"
     assert 0.0 <= result.ai_probability <= 1.0
+
+
+def test_reference_scores_roundtrip_and_rank_a_probability(tiny_model, tmp_path):
+    reference = Reference(np.array([0.1, 0.2, 0.3, 0.9, 0.95]), np.array([0, 0, 0, 1, 1]),
+                          np.array([0, 0, 1, 2, 2]), ("news", "essays", "gpt"))
+    path = tmp_path / "with-reference"
+    dataclasses.replace(tiny_model, reference=reference).save(path)
+    loaded = ModelArtifact.load(path).reference
+    np.testing.assert_allclose(loaded.probability, reference.probability, rtol=1e-6)
+    assert loaded.groups == ("news", "essays", "gpt")
+    assert list(loaded.source_names()) == ["news", "news", "essays", "gpt", "gpt"]
+    assert loaded.share_below(0.25, label=0) == pytest.approx(2 / 3)
+    assert loaded.share_below(0.25, label=1) == 0.0
+    tiny_model.save(tmp_path / "plain")
+    assert ModelArtifact.load(tmp_path / "plain").reference is None
 
 
 def test_missing_or_corrupt_artifact_is_a_model_error(tmp_path):

@@ -1,15 +1,22 @@
-"""Threshold modes chosen from validation scores: the tie rule, the low-fpr budget, source weights."""
+"""Threshold modes chosen from out-of-source scores: the tie rule, the per-source budgets, source weights."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from kodetect.calibration.thresholds import choose_thresholds, source_balanced_weights
+from kodetect.calibration.thresholds import (
+    HUMAN_CUT_SHARE,
+    LOW_FPR_TARGET,
+    choose_thresholds,
+    cut_for_share,
+    source_balanced_weights,
+)
 
 
-def _balanced(y, s, w=None) -> float:
-    return choose_thresholds(np.array(y), np.array(s, dtype=float), w)["balanced"].ai
+def _balanced(y, s, groups=None) -> float:
+    groups = np.array(["h" if label == 0 else "a" for label in y]) if groups is None else np.array(groups)
+    return choose_thresholds(np.array(y), np.array(s, dtype=float), groups)["balanced"].ai
 
 
 def test_balanced_cut_on_perfect_separation():
@@ -26,16 +33,27 @@ def test_thirds_tie_despite_float_rounding():
     assert _balanced([0, 0, 0, 1, 1, 1], [0.1, 0.3, 0.6, 0.2, 0.5, 0.7]) == 0.7
 
 
-def test_low_fpr_cut_keeps_humans_within_budget():
+def test_cut_for_share_counts_ties_on_the_safe_side():
+    assert cut_for_share(np.array([0.1, 0.2, 0.3, 0.4]), 0.25) == np.nextafter(0.3, 1)
+    assert cut_for_share(np.array([0.5, 0.5, 0.5, 0.1]), 0.25) == np.nextafter(0.5, 1)
+    assert cut_for_share(np.array([0.2]), 1.0) == -np.inf
+
+
+def test_low_fpr_cut_holds_for_every_human_source_not_only_the_pool():
     rng = np.random.default_rng(0)
-    y = np.array([0] * 500 + [1] * 500)
-    p = np.concatenate([rng.beta(2, 5, 500), rng.beta(5, 2, 500)])
-    modes = choose_thresholds(y, p)
-    assert np.mean(p[y == 0] >= modes["low-fpr"].ai) <= 0.01
-    assert modes["low-fpr"].ai >= modes["balanced"].ai
+    # A big easy human source and a small hard one: pooled, the hard one would be drowned out.
+    easy, hard, ai = rng.beta(2, 8, 2000), rng.beta(5, 4, 200), rng.beta(8, 2, 1000)
+    p = np.concatenate([easy, hard, ai])
+    y = np.array([0] * 2200 + [1] * 1000)
+    groups = np.array(["easy"] * 2000 + ["hard"] * 200 + ["gen"] * 1000)
+    modes = choose_thresholds(y, p, groups)
+    low = modes["low-fpr"]
+    assert np.mean(hard >= low.ai) <= LOW_FPR_TARGET and np.mean(easy >= low.ai) <= LOW_FPR_TARGET
+    # The human cut leaves at most HUMAN_CUT_SHARE of any human source uncertain or worse.
+    assert np.mean(hard >= low.human) <= HUMAN_CUT_SHARE
+    assert low.ai >= modes["balanced"].ai
     for mode in modes.values():
         assert mode.human <= mode.ai
-        assert np.mean(p[y == 1] < mode.human) <= 0.02
 
 
 def test_source_weights_give_every_source_the_same_total():

@@ -60,6 +60,28 @@ class FusionHead:
         return self.standardize(row.reshape(1, -1))[0] * self.coef
 
 
+@dataclass(frozen=True)
+class Reference:
+    """Calibrated probabilities of the training sources' texts, each scored by a model trained without
+    its source (`kodetect.eval.protocols.out_of_source`): where people's and AI texts from a source the
+    model has not seen fall. The thresholds were chosen on them; a reader compares a score with them
+    ("higher than 97% of people's texts"), and profiles and recalibration start from them.
+    Arrays only: no text is kept."""
+
+    probability: np.ndarray  # float, one per text
+    label: np.ndarray  # 0 human, 1 AI
+    group: np.ndarray  # index into `groups`
+    groups: tuple[str, ...]
+
+    def share_below(self, probability: float, label: int) -> float:
+        """The share of texts of one side (0 human, 1 AI) scoring below `probability`."""
+        side = self.probability[self.label == label]
+        return float(np.mean(side < probability)) if len(side) else float("nan")
+
+    def source_names(self) -> np.ndarray:
+        return np.asarray(self.groups, dtype=object)[self.group]
+
+
 @dataclass
 class ModelArtifact:
     """A trained model of either mode, as saved and loaded: fast and deep artifacts differ only in their
@@ -78,6 +100,8 @@ class ModelArtifact:
     # restricted to (see kodetect.lm.support). Fast models have neither.
     language_model: dict[str, Any] | None = None
     lm_support: np.ndarray | None = None
+    # Out-of-source scores of the training texts (None for artifacts trained before they were kept).
+    reference: Reference | None = None
 
     def ngram_logits(self, views: dict[str, str]) -> dict[str, float]:
         return {view: head.logit(view_buckets(view, views[view])) for view, head in self.ngram_heads.items()}
@@ -97,6 +121,11 @@ class ModelArtifact:
             fusion_scale=self.fusion.scale,
             fusion_coef=self.fusion.coef,
             **({} if self.lm_support is None else {"lm_support": self.lm_support.astype(np.int32)}),
+            **({} if self.reference is None else {
+                "reference_probability": self.reference.probability.astype(np.float32),
+                "reference_label": self.reference.label.astype(np.int8),
+                "reference_group": self.reference.group.astype(np.int16),
+            }),
         )
         card = dict(self.card)
         card.update(
@@ -115,6 +144,8 @@ class ModelArtifact:
         )
         if self.language_model is not None:
             card["language_model"] = self.language_model
+        if self.reference is not None:
+            card["reference_groups"] = list(self.reference.groups)
         path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
     @classmethod
@@ -164,4 +195,12 @@ class ModelArtifact:
             card=card,
             language_model=card.get("language_model"),
             lm_support=data["lm_support"].astype(np.int64) if "lm_support" in data else None,
+            reference=_reference(card, data),
         )
+
+
+def _reference(card: dict[str, Any], data: dict[str, np.ndarray]) -> Reference | None:
+    if "reference_probability" not in data:
+        return None
+    return Reference(data["reference_probability"].astype(np.float64), data["reference_label"].astype(np.int64),
+                     data["reference_group"].astype(np.int64), tuple(card["reference_groups"]))

@@ -10,9 +10,10 @@ reported against what the user gave us.
 Text written without word spaces gets them back (see `spacing.py`): removing them is an evasion too,
 and every feature downstream reads words.
 
-Formatting (markdown markers, emoji) is set aside too, for a different reason: in the training data
-chat answers carry markdown and tweets carry emoji, so a classifier would learn the layout instead
-of the writing. It is counted separately and never called tampering.
+Formatting (markdown markers, emoji, code blocks and lines in another script) is set aside too, for
+a different reason: in the training data chat answers carry markdown and code and tweets carry emoji,
+so a classifier would learn the layout instead of the writing, and a code block is not Korean prose
+we can judge (see `code.py`). It is counted separately and never called tampering.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from kodetect.text.code import set_aside_lines
 from kodetect.text.spacing import inserted_spaces, lacks_spaces
 
 # Characters that render as nothing. Removing them cannot change what a reader sees.
@@ -250,12 +252,16 @@ def _mostly_cyrillic_greek(text: str) -> bool:
 
 
 def _strip_formatting(chars, starts, ends, counts):
-    """Drop markdown markers and emoji; they are layout, not writing."""
+    """Drop code and foreign-language lines, markdown markers and emoji; they are not Korean writing."""
     text = "".join(chars)
     drop = [False] * len(chars)
+    for line in set_aside_lines(text):
+        counts[line.kind] = counts.get(line.kind, 0) + 1
+        for k in range(line.start, line.end):
+            drop[k] = True
     for pattern, key in ((_MD_LINE_PREFIX, "markdown_markers"), (_MD_INLINE, "markdown_markers")):
         for match in pattern.finditer(text):
-            if match.end() > match.start():
+            if match.end() > match.start() and not all(drop[match.start():match.end()]):
                 counts[key] = counts.get(key, 0) + 1
                 for k in range(match.start(), match.end()):
                     drop[k] = True

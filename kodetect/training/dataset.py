@@ -7,7 +7,8 @@ separate them for reasons that will not hold for users. The controls here:
   and leave-one-source-out validation drops whole groups;
 * texts are cropped at sentence boundaries to lengths drawn from one shared distribution, then
   each length bin is balanced between human and AI, so length cannot predict the label;
-* big sources are capped, so tweets or one benchmark's answers cannot dominate;
+* big sources are capped, so tweets or one benchmark's answers cannot dominate, and within a source
+  of several genres no genre takes more than half;
 * formatting (markdown, emoji) is stripped by the normaliser for training and inference alike.
 
 KatFish enters through the paper's seed-42 train split only (80% of humans + GPT-4o); its Solar,
@@ -22,17 +23,19 @@ import math
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kodetect.text.language import script_profile
+from kodetect.text.normalize import normalize
 
 # Crop targets are log-uniform between these lengths (characters).
 CROP_MIN_CHARS = 60
 CROP_MAX_CHARS = 1500
 LENGTH_BIN_EDGES = (0, 80, 120, 200, 350, 600, 1000, 10**9)
 SOURCE_CAP = {"default": 2500, "instructkr/LogicKor": 5000}
+DEV_FILES = ("dev/human.jsonl", "dev/ai.jsonl", "dev2/human.jsonl", "dev2/ai.jsonl")
 VALIDATION_SHARE = 0.2
 KATFISH_TRAIN_SEED = "42"
 
@@ -140,12 +143,11 @@ def balance_lengths(examples: list[Example], rng: random.Random) -> list[Example
 
 def load_pool(data_dir: Path, min_hangul: int, seed: int = 0) -> tuple[list[Example], list[Example]]:
     """All usable rows as cropped examples, split into (train pool, validation pool) before balancing."""
-    rng = random.Random(seed)
     splits = json.loads((data_dir / "katfish" / "splits.json").read_text(encoding="utf-8"))
     katfish_train = {i for g in splits for i in splits[g][KATFISH_TRAIN_SEED]["train"]}
     rows: list[dict] = []
-    rows += list(read_jsonl(data_dir / "dev" / "human.jsonl"))
-    rows += list(read_jsonl(data_dir / "dev" / "ai.jsonl"))
+    for name in DEV_FILES:
+        rows += list(read_jsonl(data_dir / name))
     for genre in ("essay", "poetry", "abstract"):
         rows += [r for r in read_jsonl(data_dir / "katfish" / f"{genre}.jsonl") if r["id"] in katfish_train]
 
@@ -156,15 +158,33 @@ def load_pool(data_dir: Path, min_hangul: int, seed: int = 0) -> tuple[list[Exam
     validation: list[Example] = []
     for group in sorted(by_group):
         members = by_group[group]
+        # One random stream per source: adding a source leaves every other source's crops as they were,
+        # so cached features and language-model scores of those crops stay valid.
+        rng = random.Random(f"{seed}:{group}")
         rng.shuffle(members)
         cap = SOURCE_CAP.get(group, SOURCE_CAP["default"])
-        for row in members[:cap]:
+        several_genres = len({row["genre"] for row in members}) > 1
+        for row in _cap_genres(members, cap // 2 if several_genres else cap)[:cap]:
             text = crop(row["text"], rng)
-            if script_profile(text).hangul < min_hangul:
+            # What the detector judges: the prose left after code and foreign lines are set aside.
+            if script_profile(normalize(text).text).hangul < min_hangul:
                 continue
             ex = Example(row["id"], text, int(row["label"]), group, row["genre"], row["generator"])
             (validation if is_validation(row["id"]) else train).append(ex)
     return train, validation
+
+
+def _cap_genres(members: list[dict], cap: int) -> list[dict]:
+    """At most `cap` rows of each genre, order kept. A source with several genres gives each at most
+    half its cap, so one genre cannot crowd out the others (korean-mt-bench is mostly LLM judges'
+    critiques, its essays and stories a few dozen)."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for row in members:
+        seen[row["genre"]] += 1
+        if seen[row["genre"]] <= cap:
+            out.append(row)
+    return out
 
 
 def build_sets(data_dir: Path, min_hangul: int, seed: int = 0) -> tuple[list[Example], list[Example]]:
@@ -172,3 +192,17 @@ def build_sets(data_dir: Path, min_hangul: int, seed: int = 0) -> tuple[list[Exa
     rng = random.Random(seed + 1)
     train, validation = load_pool(data_dir, min_hangul, seed)
     return balance_lengths(train, rng), balance_lengths(validation, rng)
+
+
+def stable_subsample(examples: Sequence[Example], per_cell: int) -> list[Example]:
+    """At most `per_cell` examples of every (source, label), chosen by a hash of the id, order kept.
+
+    For deep mode, whose language-model pass costs about a second per text: the choice of a text does
+    not depend on the rest of the pool, so adding a source or a cap elsewhere keeps the cached scores.
+    """
+    cells: dict[tuple[str, int], list[Example]] = defaultdict(list)
+    for ex in examples:
+        cells[(ex.group, ex.label)].append(ex)
+    keep = {id(ex) for members in cells.values()
+            for ex in sorted(members, key=lambda e: _unit_hash("sub:" + e.id))[:per_cell]}
+    return [ex for ex in examples if id(ex) in keep]

@@ -18,8 +18,9 @@ from kodetect.training.cache import shared_cache
 
 # Bump when a feature's definition, or the normalisation before it, changes, so stale cache entries are
 # not reused. core-4: texts without word spaces get them back (text/spacing.py); core-5: stray jamo
-# from Kiwi's spacing no longer cost a piece its spaces.
-FEATURE_VERSION = "core-5"
+# from Kiwi's spacing no longer cost a piece its spaces; core-6: code blocks and foreign-language lines are set
+# aside (text/code.py).
+FEATURE_VERSION = "core-6"
 
 
 def default_cache_dir() -> Path:

@@ -44,7 +44,7 @@ def recalibrate(
     weights = source_balanced_weights(labels, groups)
     calibration = fit_platt(raw, labels, weights)
     probabilities = calibration.probability(raw)
-    thresholds = choose_thresholds(labels, probabilities, weights)
+    thresholds = choose_thresholds(labels, probabilities, groups)
     digest = hashlib.sha256(repr((model.version, calibration, sorted(
         (k, v.to_dict()) for k, v in thresholds.items()), len(feedback_raw))).encode()).hexdigest()[:8]
     human_feedback = feedback_labels == 0

@@ -136,10 +136,11 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
                       fusion_weights=copy_weights(n_train, len(original_set), copy_weight))
 
     val_raw = raw_scores(heads, val_features, val_views)
-    val_weights = source_balanced_weights(y_val, np.array([e.group for e in validation_set]))
+    val_groups = np.array([e.group for e in validation_set])
+    val_weights = source_balanced_weights(y_val, val_groups)
     calibration = fit_platt(val_raw, y_val, val_weights)
     val_p = calibration.probability(val_raw)
-    thresholds = choose_thresholds(y_val, val_p, val_weights)
+    thresholds = choose_thresholds(y_val, val_p, val_groups)
 
     def score_texts(texts: list[str]) -> np.ndarray:
         f, _, a = _features(texts, mode, progress=False)
