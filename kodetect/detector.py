@@ -26,7 +26,7 @@ from kodetect.errors import InputError, ModelError
 from kodetect.features.language_model import LM_FEATURE_DESCRIPTIONS, LM_FEATURES, lm_features_by_span
 from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, features_from_stats
 from kodetect.features.vector import Prepared, Run, document_run, document_runs, ngram_views, prepare
-from kodetect.model.artifact import FusionHead, ModelArtifact, head_feature
+from kodetect.model.artifact import FusionHead, ModelArtifact, Reference, head_feature
 from kodetect.model.shipped import MODES, PACKAGED_MODELS
 from kodetect.profiles import Profile, load_profile
 from kodetect.profiles.store import ProfileRef
@@ -169,6 +169,11 @@ class Detector:
     @property
     def model_card(self) -> dict[str, Any]:
         return self._model.card
+
+    @property
+    def reference(self) -> Reference | None:
+        """Out-of-source probabilities of the model's training texts (None for models trained without them)."""
+        return self._model.reference
 
     @overload
     def detect(self, text: str) -> Detection: ...
