@@ -21,6 +21,7 @@ from kodetect.errors import InputError, KodetectError
 from kodetect.profiles import Profile, ProfileError, list_profiles, load_profile, profile_dir
 from kodetect.profiles.bounds import percent_at_most, texts_needed
 from kodetect.profiles.build import Item, Request, ScoredSet, make_profile, score_items
+from kodetect.profiles.profile import check_name
 from kodetect.profiles.store import delete_profile, resolve, save_profile
 
 DEFAULT_TARGET_FPR = 0.01
@@ -80,10 +81,11 @@ def run_profile(args: argparse.Namespace) -> int:
 def _create(args: argparse.Namespace) -> int:
     from kodetect.batch.readers import open_records
 
+    check_name(args.name)  # the name is checked before hours of scoring, not after
     if not args.human and not args.from_feedback:
         raise InputError("give the known-human texts: --human FILE, and/or --from-feedback")
     target = args.out if args.out is not None else resolve(args.name)
-    if target.exists() and not args.replace:  # before hours of scoring, not after
+    if target.exists() and not args.replace:
         raise ProfileError(f"{target} exists; pass --replace to overwrite it")
     # Every input is opened (and checked) before the model loads, so a typo costs nothing.
     human_sources = [open_records(path, args.text_field, args.id_field) for path in args.human]
