@@ -32,7 +32,7 @@ def add_profile_arguments(parser: argparse.ArgumentParser) -> None:
     create = actions.add_parser(
         "create", help="fit a profile on texts known to be human (and optionally AI)",
         description="Score texts known to be human (written before chat models, say) and fit thresholds so that "
-        "the 95%% upper confidence bound of the false-positive rate on them is at most --target-fpr.")
+        "the 95% upper confidence bound of the false-positive rate on them is at most --target-fpr.")
     create.add_argument("name", help="profile name (letters, digits, '.', '_', '-'); --profile NAME uses it")
     create.add_argument("--human", action="append", default=[], metavar="FILE",
                         help="known-human texts: .jsonl, .csv, .parquet, or a folder of documents (repeatable)")
