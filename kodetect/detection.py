@@ -29,6 +29,7 @@ DETECTION_FIELDS: tuple[str, ...] = (
     "evidence",
     "normalization",
     "model",
+    "profile",
 )
 
 
@@ -81,6 +82,20 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class ProfileInfo:
+    """The deployment's own thresholds that gave the verdict (`kodetect profile create`): fitted on
+    `human_texts` texts known to be human, so that at most `fpr_bound` of such texts are called AI, with
+    95% confidence (Clopper-Pearson). `fpr_bound` above `target_fpr` means the texts were too few to
+    promise the target."""
+
+    name: str
+    description: str | None = described("What the human texts were, in the owner's words.")
+    human_texts: int = described("How many known-human texts the thresholds were fitted on.")
+    target_fpr: float = described("The false-positive rate the owner asked for.")
+    fpr_bound: float = described("95% upper bound on the rate at which such human texts are called AI.")
+
+
+@dataclass(frozen=True)
 class Detection:
     ai_probability: float | None = described("Calibrated probability of AI authorship; null on abstention.")
     verdict: Verdict
@@ -90,6 +105,8 @@ class Detection:
     evidence: list[Evidence]
     normalization: NormalizationReport
     model: ModelInfo
+    profile: ProfileInfo | None = described("The profile whose thresholds decided the verdict; null without one.",
+                                            default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with exactly the `Detection` fields, in contract order."""

@@ -12,6 +12,8 @@ aggregated over the whole text and over each sentence window into the `lm_*` fea
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -19,13 +21,15 @@ from typing import Any, overload
 
 import numpy as np
 
-from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
+from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, ProfileInfo, SentenceScore
 from kodetect.errors import InputError, ModelError
 from kodetect.features.language_model import LM_FEATURE_DESCRIPTIONS, LM_FEATURES, lm_features_by_span
 from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, features_from_stats
 from kodetect.features.vector import Prepared, Run, document_run, document_runs, ngram_views, prepare
-from kodetect.model.artifact import FusionHead, ModelArtifact, head_feature
+from kodetect.model.artifact import FusionHead, ModelArtifact, Reference, head_feature
 from kodetect.model.shipped import MODES, PACKAGED_MODELS
+from kodetect.profiles import Profile, load_profile
+from kodetect.profiles.store import ProfileRef
 from kodetect.text.language import script_profile
 from kodetect.text.normalize import tampering_kind
 
@@ -59,6 +63,17 @@ def _model_path(mode: str, model_path: str | Path | None) -> Path:
     return Path(override) if override else PACKAGED_MODELS[mode]
 
 
+def model_identity(mode: str, model_path: str | Path | None = None) -> ModelInfo:
+    """Name and version of the model a Detector of `mode` would load, read from its card alone (cheap:
+    enough to tell whether a profile still fits without loading the model)."""
+    card = _model_path(mode, model_path).with_suffix(".json")
+    try:
+        data = json.loads(card.read_text("utf-8"))
+        return ModelInfo(str(data["name"]), str(data["version"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"model card {card} is missing or unreadable ({exc})") from exc
+
+
 def _threads(threads: int | None) -> int | None:
     if threads is not None:
         return threads
@@ -73,6 +88,10 @@ class Detector:
         same plus zero-shot statistics from an offline language model, Gemma 3 270M; needs
         `pip install 'kodetect[deep]'`, about 1.2 GB of memory and a second or two per page on CPU).
     threshold_mode: "low-fpr" (default; at most 1% of held-out human texts called AI) or "balanced".
+    profile: thresholds fitted to your own writing instead of a threshold mode (`kodetect profile create`):
+        a name, a path to its JSON file, or a `Profile`. It must have been made for this model and
+        mode (the mode defaults to the profile's); otherwise a `ProfileError` says how to re-create it.
+        Results then say `threshold_mode="profile:NAME"` and carry the profile's promise in `profile`.
     model_path: an artifact written by `kodetect train` (without extension); defaults to the packaged one.
     max_chars: longer inputs are refused with an `InputError` instead of silently truncated.
     threads: CPU threads for the language model (deep mode; default $KODETECT_THREADS or all cores).
@@ -80,12 +99,18 @@ class Detector:
 
     def __init__(
         self,
-        mode: str = "fast",
-        threshold_mode: str = DEFAULT_THRESHOLD_MODE,
+        mode: str | None = None,
+        threshold_mode: str | None = None,
         model_path: str | Path | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         threads: int | None = None,
+        profile: ProfileRef | None = None,
     ) -> None:
+        chosen = None if profile is None else load_profile(profile)
+        if chosen is not None and threshold_mode is not None:
+            raise InputError("a profile brings its own thresholds: give a threshold mode or a profile, not both")
+        mode = mode or (chosen.mode if chosen is not None else MODES[0])
+        threshold_mode = threshold_mode or DEFAULT_THRESHOLD_MODE
         if mode not in MODES:
             raise InputError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         if threshold_mode not in THRESHOLD_MODES:
@@ -97,6 +122,9 @@ class Detector:
         if threshold_mode not in self._model.thresholds:
             raise ModelError(f"model {self._model.version} has no {threshold_mode!r} thresholds")
         self._threshold = self._model.thresholds[threshold_mode]
+        self.profile: Profile | None = None
+        if chosen is not None:
+            self._apply(chosen)
         self._lm = None
         if any(name in LM_FEATURES for name in self._model.fusion.names):
             self._lm = self._load_language_model(_threads(threads))
@@ -112,6 +140,28 @@ class Detector:
         except ImportError as exc:
             raise ModelError(f"deep mode needs pip install 'kodetect[deep]' ({exc})") from exc
 
+    def _apply(self, profile: Profile) -> None:
+        profile.check_model(self.model_info, self.mode)
+        self.profile = profile
+        self.threshold_mode = profile.threshold_mode
+        self._threshold = profile.thresholds
+
+    def with_profile(self, profile: ProfileRef | None) -> Detector:
+        """This detector with a profile's thresholds (None: as it is); the model is shared, not reloaded."""
+        if profile is None:
+            return self
+        other = copy.copy(self)
+        other._apply(load_profile(profile))
+        return other
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, float]]:
+        """The cuts this detector knows: the model's threshold modes, and its profile's under `profile:NAME`."""
+        table = {name: mode.to_dict() for name, mode in self._model.thresholds.items()}
+        if self.profile is not None:
+            table[self.threshold_mode] = self.profile.thresholds.to_dict()
+        return table
+
     @property
     def model_info(self) -> ModelInfo:
         return ModelInfo(self._model.name, self._model.version)
@@ -119,6 +169,11 @@ class Detector:
     @property
     def model_card(self) -> dict[str, Any]:
         return self._model.card
+
+    @property
+    def reference(self) -> Reference | None:
+        """Out-of-source probabilities of the model's training texts (None for models trained without them)."""
+        return self._model.reference
 
     @overload
     def detect(self, text: str) -> Detection: ...
@@ -223,7 +278,12 @@ class Detector:
             evidence=evidence,
             normalization=report,
             model=self.model_info,
+            profile=self._profile_info,
         )
+
+    @property
+    def _profile_info(self) -> ProfileInfo | None:
+        return None if self.profile is None else self.profile.info
 
 
 # --- explanation: pure functions of the model and one feature row --------------------------------

@@ -44,7 +44,7 @@ def test_detector_actor_loads_the_model_once_and_maps_arrow_batches(monkeypatch)
 
     made = []
 
-    def factory(mode, threshold_mode):
+    def factory(mode, threshold_mode, profile=None):
         made.append((mode, threshold_mode))
         return FakeDetector(mode, threshold_mode)
 

@@ -261,7 +261,7 @@ def test_quick_report_end_to_end(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     report = out.read_text("utf-8")
     for title in ("KatFish", "Leave one source out", "Leave one generator family out", "Cross-genre", "Length",
-                  "Calibration", "Robustness", "Speed", "Batch at scale"):
+                  "Calibration", "Profiles", "Robustness", "Speed", "Batch at scale"):
         assert f"## {title}" in report
     assert "| ending-switch |" in report and "Mixed documents" in report
     assert "(failed)" not in report

@@ -44,11 +44,11 @@ def fake_detection(text: str, threshold_mode: str) -> Detection:
 class LazyDetector:
     """Yields one result at a time, so an error surfaces exactly at the bad text."""
 
-    def __init__(self, mode="fast", threshold_mode="balanced", model_path=None):
+    def __init__(self, mode="fast", threshold_mode="balanced", model_path=None, profile=None):
         self.threshold_mode = threshold_mode
 
     model_info = ModelInfo("fake", "0.0")
-    model_card = {"thresholds": THRESHOLDS}
+    thresholds = THRESHOLDS
 
     def detect(self, text):
         if isinstance(text, str):

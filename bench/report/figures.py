@@ -223,3 +223,31 @@ def reliability_figure(path: Path, series: Sequence[tuple[str, Sequence[Reliabil
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def profile_figure(path: Path, sources: Sequence[str], fpr: Mapping[str, Sequence[float]],
+                   tpr: Mapping[str, Sequence[float]], target: float, title: str) -> Path:
+    """Per source, side by side for each series (e.g. the default mode and a profile): the false-positive
+    rate on held-out human texts (left, with the target marked) and the true-positive rate (right)."""
+    plt = _plt()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 0.9 + 0.45 * len(sources) * max(1, len(fpr))),
+                                      sharey=True)
+    y = np.arange(len(sources))
+    height = 0.8 / max(1, len(fpr))
+    for i, label in enumerate(fpr):
+        offset = (i - (len(fpr) - 1) / 2) * height
+        left.barh(y + offset, [100 * v for v in fpr[label]], height=height, label=label)
+        right.barh(y + offset, [100 * v for v in tpr[label]], height=height, label=label)
+    left.axvline(100 * target, color="black", linestyle=":", linewidth=1)
+    left.set_xlabel("false-positive rate on held-out human texts (%)")
+    right.set_xlabel("true-positive rate on AI texts (%)")
+    right.set_xlim(0, 100)
+    left.set_yticks(y)
+    left.set_yticklabels(sources, fontsize=8)
+    left.invert_yaxis()
+    for ax in (left, right):
+        ax.grid(True, axis="x", alpha=0.3)
+    left.legend(fontsize=7, loc="lower right")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)

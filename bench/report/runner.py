@@ -27,6 +27,7 @@ SECTIONS = {
     "cross-genre": "cross_genre:run",
     "length": "length:run",
     "calibration": "calibration:run",
+    "profiles": "profiles:run",
     "attacks": "attacks:run",
     "speed": "speed:run",
     "batch": "batch:run",

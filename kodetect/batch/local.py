@@ -16,6 +16,7 @@ from typing import Any
 
 from kodetect.batch.records import Record
 from kodetect.batch.rows import TextDetector, score_record
+from kodetect.profiles import Profile
 
 # Records handed to the pool at a time: keeps memory bounded however large the input is.
 POOL_CHUNK = 512
@@ -25,23 +26,24 @@ _worker_detector: TextDetector | None = None
 _worker_error: Exception | None = None
 
 
-def score_records(records: Iterator[Record], workers: int, mode: str, threshold_mode: str,
-                  make_detector: Callable[[str, str], TextDetector]) -> Iterator[dict[str, Any]]:
+def score_records(records: Iterator[Record], workers: int, mode: str, threshold_mode: str | None,
+                  make_detector: Callable[[str, str | None], TextDetector],
+                  profile: Profile | None = None) -> Iterator[dict[str, Any]]:
     """Output rows for `records`, in order. With one worker `make_detector` builds the model here,
     before the first row is asked for, so a missing model fails before any output is written."""
     if workers == 1:
         detector = make_detector(mode, threshold_mode)
         return (score_record(detector, record) for record in records)
-    return _score_in_pool(records, workers, mode, threshold_mode)
+    return _score_in_pool(records, workers, mode, threshold_mode, profile)
 
 
-def _init_worker(mode: str, threshold_mode: str, threads: int | None) -> None:
+def _init_worker(mode: str, threshold_mode: str | None, threads: int | None, profile: Profile | None = None) -> None:
     global _worker_detector, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from kodetect.detector import Detector
 
     try:
-        _worker_detector = Detector(mode=mode, threshold_mode=threshold_mode, threads=threads)
+        _worker_detector = Detector(mode=mode, threshold_mode=threshold_mode, threads=threads, profile=profile)
     except Exception as exc:
         _worker_error = exc
 
@@ -64,8 +66,9 @@ def worker_threads(workers: int) -> int | None:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
-def _score_in_pool(records: Iterator[Record], workers: int, mode: str, threshold_mode: str) -> Iterator[dict[str, Any]]:
-    initargs = (mode, threshold_mode, worker_threads(workers))
+def _score_in_pool(records: Iterator[Record], workers: int, mode: str, threshold_mode: str | None,
+                   profile: Profile | None = None) -> Iterator[dict[str, Any]]:
+    initargs = (mode, threshold_mode, worker_threads(workers), profile)
     with multiprocessing.get_context("spawn").Pool(workers, _init_worker, initargs) as pool:
         while chunk := list(itertools.islice(records, POOL_CHUNK)):
             yield from pool.imap(_score_in_worker, chunk, chunksize=8)

@@ -32,6 +32,7 @@ from kodetect.batch.records import Part, RecordSource
 from kodetect.batch.rows import RECORD_COLUMNS, DetectorActor, records_to_columns
 from kodetect.batch.sinks import OutputPlan, output_key
 from kodetect.errors import InputError, KodetectError
+from kodetect.profiles import Profile
 
 # Records per block handed from a read task to the actors.
 BLOCK_ROWS = 256
@@ -84,8 +85,9 @@ def read_part(part: Part, done: Any, key: KeyFunction | None) -> Iterator[pa.Tab
         yield pa.table(records_to_columns(block), schema=_RECORD_SCHEMA)
 
 
-def ray_rows(source: RecordSource, plan: OutputPlan, *, workers: int, mode: str, threshold_mode: str,
-             address: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[dict[str, Any]]:
+def ray_rows(source: RecordSource, plan: OutputPlan, *, workers: int, mode: str, threshold_mode: str | None,
+             address: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+             profile: Profile | None = None) -> Iterator[dict[str, Any]]:
     """Output rows scored by an actor pool of `workers` actors.
 
     Connects first (so a wrong address fails before OUTPUT is touched): to `address` (`ray://head:10001`,
@@ -103,7 +105,7 @@ def ray_rows(source: RecordSource, plan: OutputPlan, *, workers: int, mode: str,
                                            num_cpus=READ_TASK_CPUS)
         scored = dataset.map_batches(
             DetectorActor,
-            fn_constructor_kwargs={"mode": mode, "threshold_mode": threshold_mode},
+            fn_constructor_kwargs={"mode": mode, "threshold_mode": threshold_mode, "profile": profile},
             batch_size=batch_size,
             batch_format="pyarrow",
             compute=ActorPoolStrategy(size=workers),

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from kodetect.batch.records import Record
 from kodetect.errors import InputError
+from kodetect.profiles import Profile
 
 # Columns of a record batch as the Ray engine passes it between processes: the id as JSON text
 # (ids may mix numbers and strings, which one Arrow column cannot), the text, and the read error.
@@ -76,10 +77,10 @@ def score_batch(detector: TextDetector, columns: Mapping[str, Sequence[Any]]) ->
 class DetectorActor:
     """The model holder of Ray's actor pool: loads the Detector once, then scores batch after batch."""
 
-    def __init__(self, mode: str, threshold_mode: str) -> None:
+    def __init__(self, mode: str, threshold_mode: str | None, profile: Profile | None = None) -> None:
         from kodetect.detector import Detector
 
-        self.detector = Detector(mode=mode, threshold_mode=threshold_mode)
+        self.detector = Detector(mode=mode, threshold_mode=threshold_mode, profile=profile)
 
     def __call__(self, batch: Any) -> Any:
         """A `pyarrow.Table` with RECORD_COLUMNS in, a `pyarrow.Table` with ROW_COLUMNS out."""

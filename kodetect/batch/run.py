@@ -21,11 +21,12 @@ from kodetect.batch.readers import open_records
 from kodetect.batch.records import Record, RecordSource
 from kodetect.batch.rows import TextDetector
 from kodetect.batch.sinks import OutputPlan, plan_output
+from kodetect.profiles import Profile
 
 Engine = Literal["local", "ray"]
-# Builds the model of one process: (mode, threshold mode) -> detector. The CLI passes its own, which
-# tests replace.
-DetectorFactory = Callable[[str, str], TextDetector]
+# Builds the model of one process: (mode, threshold mode) -> detector. The CLI passes its own (with the
+# job's profile, if any), which tests replace.
+DetectorFactory = Callable[[str, str | None], TextDetector]
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class BatchJob:
     input: str
     output: str
     mode: str
-    threshold_mode: str
+    threshold_mode: str | None  # None with a profile, whose thresholds replace the mode's
     text_field: str = "text"
     id_field: str = "id"
     workers: int = 1
@@ -44,6 +45,8 @@ class BatchJob:
     ray_address: str | None = None
     batch_size: int | None = None  # texts per Ray actor call; None: the engine's default
     progress: bool | None = None  # None: a bar only when stderr is a terminal
+    # Sent to every worker as it is (not by name): a Ray node need not have the user's profile folder.
+    profile: Profile | None = None
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,12 @@ def _rows(job: BatchJob, source: RecordSource, plan: OutputPlan,
         from kodetect.batch.ray_engine import DEFAULT_BATCH_SIZE, ray_rows
 
         return ray_rows(source, plan, workers=job.workers, mode=job.mode, threshold_mode=job.threshold_mode,
-                        address=job.ray_address, batch_size=job.batch_size or DEFAULT_BATCH_SIZE)
+                        address=job.ray_address, batch_size=job.batch_size or DEFAULT_BATCH_SIZE,
+                        profile=job.profile)
     records: Iterator[Record] = source.records
     if plan.done:
         records = (r for r in records if plan.key(r.id) not in plan.done)
-    return score_records(records, job.workers, job.mode, job.threshold_mode, make_detector)
+    return score_records(records, job.workers, job.mode, job.threshold_mode, make_detector, job.profile)
 
 
 def _write_rows(rows: Iterator[dict[str, Any]], plan: OutputPlan, total: int | None,

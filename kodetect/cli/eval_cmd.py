@@ -14,9 +14,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from kodetect.cli.arguments import positive_int
+from kodetect.cli.arguments import add_detector_options, detector_options, positive_int
 from kodetect.detection import Detection
-from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
+from kodetect.detector import Detector
 from kodetect.errors import InputError, KodetectError
 from kodetect.eval.attacks import ATTACKS, DESCRIPTIONS, attack_rng
 from kodetect.eval.data import file_sha256, read_rows
@@ -32,13 +32,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", nargs="+", type=Path, help="JSONL files with rows {id, text, label, ...}")
     parser.add_argument("--report", type=Path, metavar="FILE.md", help="write a markdown report here")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON here")
-    parser.add_argument("--mode", choices=MODES, default="fast", help="detector mode (default: fast)")
-    parser.add_argument(
-        "--threshold-mode",
-        choices=THRESHOLD_MODES,
-        default=DEFAULT_THRESHOLD_MODE,
-        help=f"threshold used for verdicts and the summary (default: {DEFAULT_THRESHOLD_MODE})",
-    )
+    add_detector_options(parser)  # --mode, --threshold-mode (verdicts and the summary), --profile
     parser.add_argument("--limit", type=positive_int, metavar="N", help="use only the first N rows per file")
     parser.add_argument(
         "--attack",
@@ -99,9 +93,9 @@ def _score_one(detector: Detector, text: str) -> Detection | InputError:
         return exc
 
 
-def _command_line(args: argparse.Namespace) -> str:
-    parts = ["kodetect", "eval", *map(str, args.data)]
-    parts += ["--mode", args.mode, "--threshold-mode", args.threshold_mode]
+def _command_line(args: argparse.Namespace, mode: str, threshold_mode: str | None) -> str:
+    parts = ["kodetect", "eval", *map(str, args.data), "--mode", mode]
+    parts += ["--profile", str(args.profile)] if args.profile else ["--threshold-mode", str(threshold_mode)]
     for flag, value in (("--limit", args.limit), ("--report", args.report), ("--json", args.json)):
         if value is not None:
             parts += [flag, str(value)]
@@ -158,7 +152,7 @@ def _score_rows(detector: Detector, rows: Sequence[dict], texts: Sequence[str]):
         [row for row, _ in scored],
         [d.ai_probability for _, d in scored],
         [d.verdict for _, d in scored],
-        detector.model_card["thresholds"],
+        detector.thresholds,
     )
     return result, scored, rejected
 
@@ -233,12 +227,17 @@ def run_eval(args: argparse.Namespace) -> int:
     """Score the files, print a summary, and write the requested report files. Returns the exit code."""
     attacks = parse_attacks(getattr(args, "attack", None))
     seed = getattr(args, "seed", 0)
+    mode, threshold_mode, profile = detector_options(args)
     rows = load_rows(args.data, args.limit)
-    detector = Detector(mode=args.mode, threshold_mode=args.threshold_mode)
+    detector = Detector(mode=mode, threshold_mode=threshold_mode, profile=profile)
+    threshold_mode = detector.threshold_mode  # `profile:NAME` with a profile
     result, scored, rejected = _score_rows(detector, rows, [row["text"] for row in rows])
 
     model = detector.model_info
     notes = [f"Rows scored: {len(scored)}"]
+    if profile is not None:
+        notes.append(f"Thresholds of profile {profile.name} ({profile.description or 'no description'}): "
+                     f"{profile.promise()}")
     if args.limit is not None:
         notes.append(f"Only the first {args.limit} rows of each file were used")
     if rejected:
@@ -246,32 +245,33 @@ def run_eval(args: argparse.Namespace) -> int:
         more = f" and {len(rejected) - _ERRORS_NAMED} more" if len(rejected) > _ERRORS_NAMED else ""
         notes.append(f"Rows skipped because the detector rejected them: {len(rejected)}: {named}{more}")
 
-    print(f"model {model.name} {model.version}, mode {args.mode}")
+    print(f"model {model.name} {model.version}, mode {mode}")
     print("\n".join(notes))
-    print(format_summary(result, args.threshold_mode))
+    print(format_summary(result, threshold_mode))
 
-    attack_lines = [_attack_line("clean", result, result, args.threshold_mode)] if attacks else []
+    attack_lines = [_attack_line("clean", result, result, threshold_mode)] if attacks else []
     attack_results = {}
     for name in attacks:
         attack_results[name], _, _ = _score_rows(detector, rows, attacked_texts(rows, name, seed))
-        attack_lines.append(_attack_line(name, attack_results[name], result, args.threshold_mode))
+        attack_lines.append(_attack_line(name, attack_results[name], result, threshold_mode))
     if attacks:
         print(f"\nattacks (seed {seed}, applied to human and AI rows alike; rates in %, AUROC drop vs clean):")
-        print(format_attack_table(attack_lines, args.threshold_mode))
+        print(format_attack_table(attack_lines, threshold_mode))
 
     data_files = [(str(path), file_sha256(path)) for path in args.data]
-    command = _command_line(args)
+    command = _command_line(args, mode, threshold_mode)
     if args.report is not None:
         report = render_markdown(result, REPORT_TITLE, command, model, data_files, notes=notes)
         if attacks:
-            report += "\n" + _attack_report(attack_lines, args.threshold_mode, seed)
+            report += "\n" + _attack_report(attack_lines, threshold_mode, seed)
         _write(args.report, report)
     if args.json is not None:
         payload = {
             "command": command,
             "model": asdict(model),
-            "mode": args.mode,
-            "threshold_mode": args.threshold_mode,
+            "mode": mode,
+            "threshold_mode": threshold_mode,
+            "profile": None if profile is None else profile.to_dict(),
             "data_files": [{"path": path, "sha256": digest} for path, digest in data_files],
             "rows_scored": len(scored),
             "rejected": [{"id": row.get("id"), "error": str(err)} for row, err in rejected],

@@ -7,15 +7,17 @@ Errors the user can fix are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
 from collections.abc import Callable
 
-from kodetect.cli.arguments import positive_int
+from kodetect.cli.arguments import add_detector_options, detector_options, positive_int
 from kodetect.cli.render import render_detection, should_color
-from kodetect.detector import DEFAULT_THRESHOLD_MODE, MODES, THRESHOLD_MODES, Detector
+from kodetect.detector import Detector
 from kodetect.errors import InputError, KodetectError
+from kodetect.profiles import Profile
 from kodetect.text.decode import decode_bytes, read_text_file
 from kodetect.version import __version__
 
@@ -34,6 +36,7 @@ EXTERNAL_COMMANDS = {
     "serve": "run the HTTP API and web page",
     "feedback": "export collected feedback",
     "recalibrate": "refit calibration and thresholds from feedback",
+    "profile": "fit thresholds to your own writing: create, list, show, delete profiles",
     "lm-features": "precompute the language-model features deep-mode training reads",
 }
 
@@ -55,6 +58,9 @@ def _load(name: str) -> tuple[AddArguments, RunCommand]:
     elif name == "recalibrate":
         from kodetect.cli.recalibrate_cmd import add_recalibrate_arguments as add_arguments
         from kodetect.cli.recalibrate_cmd import run_recalibrate as run
+    elif name == "profile":
+        from kodetect.cli.profile_cmd import add_profile_arguments as add_arguments
+        from kodetect.cli.profile_cmd import run_profile as run
     elif name == "lm-features":
         from kodetect.cli.lm_features_cmd import add_lm_features_arguments as add_arguments
         from kodetect.cli.lm_features_cmd import run_lm_features as run
@@ -95,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", metavar="FILE",
                        help="text file to check; '-' or omitted reads stdin")
     check.add_argument("--json", action="store_true", help="print the detection as one JSON object")
-    _add_detector_options(check)
+    add_detector_options(check)
     check.set_defaults(handler=_cmd_check, subparser=check)
 
     batch = commands.add_parser("batch", help="score many texts into a JSONL or Parquet file",
@@ -124,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar with documents/s and ETA on stderr (default: only when stderr is a "
                        "terminal)")
-    _add_detector_options(batch)
+    add_detector_options(batch)
     batch.set_defaults(handler=_cmd_batch, subparser=batch)
 
     for name, help_text in EXTERNAL_COMMANDS.items():
@@ -133,18 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_detector_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mode", choices=MODES, default=MODES[0], help=f"scoring mode (default: {MODES[0]})")
-    parser.add_argument("--threshold-mode", choices=THRESHOLD_MODES, default=DEFAULT_THRESHOLD_MODE,
-                        help=f"decision thresholds (default: {DEFAULT_THRESHOLD_MODE})")
-
-
-def _make_detector(mode: str, threshold_mode: str) -> Detector:
+def _make_detector(mode: str, threshold_mode: str | None, profile: Profile | None = None) -> Detector:
     """The one place the CLI builds a Detector (tests replace it)."""
-    return Detector(mode=mode, threshold_mode=threshold_mode)
+    return Detector(mode=mode, threshold_mode=threshold_mode, profile=profile)
+
+
+def _detector_factory(profile: Profile | None) -> Callable[[str, str | None], Detector]:
+    """(mode, threshold mode) -> Detector, with the profile when there is one."""
+    return _make_detector if profile is None else functools.partial(_make_detector, profile=profile)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    mode, threshold_mode, profile = detector_options(args)
     if args.file in (None, "-"):
         if args.file is None and sys.stdin is not None and sys.stdin.isatty():
             args.subparser.error("no input: give a FILE, or pipe text in")
@@ -155,7 +161,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         text = read_text_file(args.file)
     _require_text(text, source)
 
-    detection = _make_detector(args.mode, args.threshold_mode).detect(text)
+    detection = _detector_factory(profile)(mode, threshold_mode).detect(text)
     if args.json:
         output = json.dumps(detection.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
@@ -171,11 +177,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         args.subparser.error("--ray-address and --batch-size go with --engine ray")
     from kodetect.batch.run import BatchJob, run_batch
 
-    job = BatchJob(input=args.input, output=args.output, mode=args.mode, threshold_mode=args.threshold_mode,
+    mode, threshold_mode, profile = detector_options(args)
+    job = BatchJob(input=args.input, output=args.output, mode=mode, threshold_mode=threshold_mode,
                    text_field=args.text_field, id_field=args.id_field, workers=args.workers, resume=args.resume,
                    engine=args.engine, ray_address=args.ray_address, batch_size=args.batch_size,
-                   progress=args.progress)
-    outcome = run_batch(job, _make_detector)
+                   progress=args.progress, profile=profile)
+    outcome = run_batch(job, _detector_factory(profile))
     print(outcome.summary(), file=sys.stderr)
     return outcome.exit_code
 

@@ -9,7 +9,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
-from kodetect.detection import Detection, Evidence, SentenceScore
+from kodetect.detection import Detection, Evidence, ProfileInfo, SentenceScore
+from kodetect.profiles.bounds import percent_at_most
 from kodetect.text.normalize import tampering_kind
 
 # Sentence colour bands. They guide the eye only; the verdict's thresholds belong to the model.
@@ -66,6 +67,8 @@ def render_detection(
         f"threshold mode {detection.threshold_mode}",
         _DIM,
     ))
+    if detection.profile is not None:
+        lines.append(profile_line(detection.profile))
     normalisation = normalization_line(detection.normalization.tampering)
     if normalisation:
         lines.append(paint(normalisation, _YELLOW))
@@ -79,6 +82,16 @@ def render_detection(
         lines += ["", paint(f"Top evidence / 주요 근거 (top {len(evidence)})", _BOLD)]
         lines += [_evidence_line(e, paint) for e in evidence]
     return "\n".join(lines) + "\n"
+
+
+def profile_line(profile: ProfileInfo) -> str:
+    """The profile's promise in words: what its thresholds were fitted on and what they promise."""
+    what = f"{profile.human_texts:,} human texts" + (f" ({profile.description})" if profile.description else "")
+    line = (f"profile {profile.name}: thresholds fitted on {what}; at most {percent_at_most(profile.fpr_bound)} "
+            "of such texts are called AI (95% confidence)")
+    if profile.fpr_bound > profile.target_fpr:
+        line += f", too few texts for the {percent_at_most(profile.target_fpr)} asked for"
+    return line
 
 
 def top_evidence_items(evidence: list[Evidence], n: int = TOP_EVIDENCE) -> list[Evidence]:

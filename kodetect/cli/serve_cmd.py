@@ -24,6 +24,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-file-mb", type=positive_float, default=10.0, help="largest upload in MiB (default 10)")
     parser.add_argument("--model", type=Path, default=None, metavar="PATH",
                         help="model artifact without extension, e.g. one written by `kodetect recalibrate`")
+    parser.add_argument("--profile", default=None, metavar="NAME",
+                        help="profile for requests that name neither a profile nor a threshold mode (in its mode); "
+                        "requests may name any profile in the profile folder ($KODETECT_PROFILE_DIR)")
     parser.add_argument("--workers", type=positive_int, default=1, help="threads scoring at once (default 1)")
     parser.add_argument("--queue-size", type=positive_int, default=8,
                         help="scoring jobs running or waiting before requests get 503 (default 8)")
@@ -44,6 +47,7 @@ def run_serve(args: argparse.Namespace) -> int:
         db_path=args.db if args.db is not None else default_db_path(),
         store_text=args.store_text,
         model_path=args.model,
+        profile=args.profile,
     )
     # One uvicorn worker: the model is loaded once, here, and shared by every request.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, workers=1)

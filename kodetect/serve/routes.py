@@ -22,7 +22,9 @@ from kodetect.serve.schemas import (
     FileDetectionResponse,
     HealthResponse,
     ModelResponse,
+    ProfilesResponse,
     check_choice,
+    check_profile_name,
 )
 from kodetect.serve.service import DetectionService, too_long
 
@@ -47,7 +49,7 @@ async def detect(body: DetectRequest, service: Service) -> dict[str, Any]:
     problem = too_long(body.text, service.settings.max_text_chars)
     if problem:
         raise HTTPException(status_code=413, detail=problem)
-    return await service.queue.run(service.detect, body.text, body.mode, body.threshold_mode)
+    return await service.queue.run(service.detect, body.text, body.mode, body.threshold_mode, body.profile)
 
 
 @router.post(UPLOAD_PATH, response_model=FileDetectionResponse, tags=["detection"],
@@ -58,16 +60,20 @@ async def detect_file(
     service: Service,
     mode: Annotated[str | None, Form(description="Scoring mode.")] = None,
     threshold_mode: Annotated[str | None, Form(description="'low-fpr' or 'balanced'.")] = None,
+    profile: Annotated[str | None, Form(description="Name of a profile on the server, instead of a threshold "
+                                                    "mode.")] = None,
 ) -> dict[str, Any]:
     """Extract the text of a document and check it."""
     try:
         check_choice("mode", mode, MODES)
         check_choice("threshold_mode", threshold_mode, THRESHOLD_MODES)
+        if profile is not None:
+            check_profile_name(profile)
     except ValueError as error:
         raise HTTPException(status_code=422, detail=str(error)) from error
     filename = file.filename or "upload"
     data = await _read_bounded(file, filename, service.settings.max_file_bytes)
-    return await service.queue.run(service.detect_document, data, filename, mode, threshold_mode)
+    return await service.queue.run(service.detect_document, data, filename, mode, threshold_mode, profile)
 
 
 @router.post("/v1/batch", response_model=BatchResponse, tags=["detection"],
@@ -77,7 +83,8 @@ async def batch(body: BatchRequest, service: Service) -> dict[str, Any]:
     limit = service.settings.max_batch_texts
     if len(body.texts) > limit:
         raise HTTPException(status_code=413, detail=f"{len(body.texts)} texts; the limit is {limit} per request")
-    return {"results": await service.queue.run(service.detect_many, body.texts, body.mode, body.threshold_mode)}
+    return {"results": await service.queue.run(service.detect_many, body.texts, body.mode, body.threshold_mode,
+                                               body.profile)}
 
 
 @router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201, tags=["feedback"],
@@ -99,6 +106,12 @@ async def healthz(service: Service) -> dict[str, str]:
 async def model(service: Service) -> dict[str, Any]:
     """The answering model: version, thresholds, validation summary and training data."""
     return service.model_summary()
+
+
+@router.get("/v1/profiles", response_model=ProfilesResponse, tags=["service"])
+async def profiles(service: Service) -> dict[str, Any]:
+    """The profiles requests may name (`kodetect profile create` on the server), and which fit its models."""
+    return await anyio.to_thread.run_sync(service.profiles)
 
 
 @router.get("/", include_in_schema=False)

@@ -9,14 +9,17 @@ every response carries all of them.
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, field_validator
 
-from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
+from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, ProfileInfo, SentenceScore
 from kodetect.detector import MODES, THRESHOLD_MODES
 from kodetect.documents import ExtractedDocument
+from kodetect.errors import InputError
+from kodetect.profiles.profile import check_name
 
 
 def response_model(source: type, name: str, nested: dict[type, type[BaseModel]] | None = None,
@@ -37,6 +40,8 @@ def response_model(source: type, name: str, nested: dict[type, type[BaseModel]] 
 def _swap(annotation: Any, nested: dict[type, type[BaseModel]]) -> Any:
     if annotation in nested:
         return nested[annotation]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.Union[tuple(_swap(arg, nested) for arg in typing.get_args(annotation))]  # noqa: UP007
     if typing.get_origin(annotation) is list:
         (item,) = typing.get_args(annotation)
         return list[_swap(item, nested)]
@@ -47,6 +52,13 @@ def check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> str 
     if value is not None and value not in choices:
         raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}")
     return value
+
+
+def check_profile_name(value: str) -> str:
+    try:
+        return check_name(value)
+    except InputError as error:
+        raise ValueError(str(error)) from error
 
 
 # --- requests -------------------------------------------------------------------------------------------
@@ -62,10 +74,21 @@ class ScoringOptions(BaseModel):
         "'balanced' (more AI caught, more false accusations). Default: the server's.",
     )
 
+    profile: str | None = Field(
+        None,
+        description="Name of a profile on the server (GET /v1/profiles): thresholds fitted to the owner's own "
+        "writing, instead of a threshold mode. Default: the server's profile, if it has one.",
+    )
+
     @field_validator("mode")
     @classmethod
     def _mode(cls, value: str | None) -> str | None:
         return check_choice("mode", value, MODES)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str | None) -> str | None:
+        return None if value is None else check_profile_name(value)
 
     @field_validator("threshold_mode")
     @classmethod
@@ -93,10 +116,11 @@ SentenceOut = response_model(SentenceScore, "SentenceOut")
 EvidenceOut = response_model(Evidence, "EvidenceOut")
 NormalizationOut = response_model(NormalizationReport, "NormalizationOut")
 ModelRef = response_model(ModelInfo, "ModelRef")
+ProfileRef = response_model(ProfileInfo, "ProfileRef")
 DetectionResponse = response_model(
     Detection, "DetectionResponse",
     nested={SentenceScore: SentenceOut, Evidence: EvidenceOut, NormalizationReport: NormalizationOut,
-            ModelInfo: ModelRef},
+            ModelInfo: ModelRef, ProfileInfo: ProfileRef},
     detection_id=(str, Field(description="Identifier to send feedback about this detection.")),
     model_version=(str, Field(description="Version of the model that answered.")),
 )
@@ -134,3 +158,22 @@ class ModelResponse(BaseModel):
     thresholds: dict[str, dict[str, float]] = Field(description="Per threshold mode: AI and human probability cuts.")
     validation: dict[str, Any] = Field(description="Held-out validation: AUROC, TPR at 1%/5% FPR, FPR/TPR per mode.")
     training_set: dict[str, Any] = Field(description="Number of training texts per source and label.")
+
+
+class ProfileSummary(BaseModel):
+    name: str
+    description: str | None = None
+    mode: str = Field(description="The mode the profile was fitted in; requests naming it default to it.")
+    model_version: str = Field(description="The model version the profile was fitted for.")
+    created_at: str
+    human_texts: int = Field(description="Known-human texts the thresholds were fitted on.")
+    target_fpr: float
+    fpr_bound: float = Field(description="95% upper bound on the rate at which such human texts are called AI.")
+    usable: bool = Field(description="Whether the profile fits the model this server runs in its mode.")
+    problem: str | None = Field(None, description="Why it cannot be used here, when it cannot.")
+
+
+class ProfilesResponse(BaseModel):
+    default: str | None = Field(description="The profile used when a request names neither a profile nor a "
+                                            "threshold mode (in its mode).")
+    profiles: list[ProfileSummary]

@@ -1,6 +1,7 @@
 """What the server does for a request once HTTP is out of the way: score, record, summarise.
 
-One Detector per (mode, threshold mode), loaded once and shared by every request. Scoring is CPU-bound,
+One Detector per (mode, threshold mode), loaded once and shared by every request; a request naming a
+profile gets that detector with the profile's thresholds (the model is not loaded again). Scoring is CPU-bound,
 so it runs in a small thread pool while the event loop keeps answering; requests beyond `queue_size`
 get 503 with Retry-After at once, because a client waiting minutes in an unbounded queue is worse than
 one told to come back.
@@ -21,9 +22,11 @@ import anyio.to_thread
 from fastapi import HTTPException
 
 from kodetect.detection import Detection
-from kodetect.detector import DEFAULT_MAX_CHARS, DEFAULT_THRESHOLD_MODE, MODES, Detector
+from kodetect.detector import DEFAULT_MAX_CHARS, DEFAULT_THRESHOLD_MODE, MODES, Detector, model_identity
 from kodetect.documents import DEFAULT_LIMITS, extract_text
-from kodetect.errors import InputError
+from kodetect.errors import InputError, KodetectError
+from kodetect.profiles import Profile, list_profiles
+from kodetect.profiles.store import load_named
 from kodetect.serve.store import FeedbackStore, default_db_path
 
 # One document takes ~40 ms, so a full queue drains in well under this many seconds.
@@ -44,6 +47,9 @@ class ServerSettings:
     db_path: Path = field(default_factory=default_db_path)
     store_text: bool = False  # privacy by default: only the SHA-256 of each text is kept
     model_path: str | Path | None = None  # None: the packaged model
+    # A profile (by name, in the profile folder) for requests that name neither a profile nor a threshold
+    # mode, in the profile's mode.
+    profile: str | None = None
 
 
 def score_text(detector: Detector, text: str) -> Detection:
@@ -60,7 +66,29 @@ class Detectors:
         self.default = default or self._load(settings.mode, settings.threshold_mode)
         self._cache = {(self.default.mode, self.default.threshold_mode): self.default}
 
-    def get(self, mode: str | None = None, threshold_mode: str | None = None) -> Detector:
+    def get(self, mode: str | None = None, threshold_mode: str | None = None,
+            profile: str | None = None) -> Detector:
+        """The detector for a request's options. A profile is looked up by name only (never a path a
+        client chose) and read at each request, so a re-created profile is used without a restart."""
+        if profile is not None and threshold_mode is not None:
+            raise InputError("a profile brings its own thresholds: give threshold_mode or profile, not both")
+        chosen = self._profile(mode, threshold_mode, profile)
+        if chosen is not None:
+            chosen.check_mode(mode or chosen.mode)  # before loading another mode's model for nothing
+            return self._get(mode or chosen.mode, None).with_profile(chosen)
+        return self._get(mode, threshold_mode)
+
+    def _profile(self, mode: str | None, threshold_mode: str | None, profile: str | None) -> Profile | None:
+        if profile is not None:
+            return load_named(profile)
+        default = self._settings.profile
+        if default is None or threshold_mode is not None:
+            return None
+        chosen = load_named(default)
+        # The server's profile is the default of its own mode; a request in another mode gets that mode's.
+        return chosen if mode in (None, chosen.mode) else None
+
+    def _get(self, mode: str | None, threshold_mode: str | None) -> Detector:
         key = (mode or self.default.mode, threshold_mode or self.default.threshold_mode)
         with self._lock:
             if key not in self._cache:
@@ -120,25 +148,30 @@ class DetectionService:
         self.store = FeedbackStore(settings.db_path, store_text=settings.store_text)
         self.queue = ScoringQueue(settings.queue_size, settings.workers)
         self.model_version = self.detectors.default.model_info.version
+        if settings.profile is not None:
+            # A missing or stale server profile stops the start, not every request after it.
+            self.detectors.get(profile=settings.profile)
         self.limits = dataclasses.replace(DEFAULT_LIMITS, max_input_bytes=settings.max_file_bytes,
                                           max_chars=settings.max_text_chars)
 
-    def detect(self, text: str, mode: str | None, threshold_mode: str | None) -> dict[str, Any]:
-        detection = score_text(self.detectors.get(mode, threshold_mode), text)
+    def detect(self, text: str, mode: str | None, threshold_mode: str | None,
+               profile: str | None = None) -> dict[str, Any]:
+        detection = score_text(self.detectors.get(mode, threshold_mode, profile), text)
         detection_id = str(uuid.uuid4())
         self.store.record_detection(detection_id, text, detection)
         return _detection_dict(detection, detection_id)
 
     def detect_document(self, data: bytes, filename: str, mode: str | None,
-                        threshold_mode: str | None) -> dict[str, Any]:
+                        threshold_mode: str | None, profile: str | None = None) -> dict[str, Any]:
         document = extract_text(data, filename, self.limits)
-        result = self.detect(document.text, mode, threshold_mode)
+        result = self.detect(document.text, mode, threshold_mode, profile)
         info = {"format": document.format, "pages": document.pages, "warnings": document.warnings}
         return {**result, "extracted_text": document.text, "document": info}
 
-    def detect_many(self, texts: list[str], mode: str | None, threshold_mode: str | None) -> list[dict[str, Any]]:
+    def detect_many(self, texts: list[str], mode: str | None, threshold_mode: str | None,
+                    profile: str | None = None) -> list[dict[str, Any]]:
         """One result per text: its detection, or `{"error": ...}` when it cannot be checked."""
-        detector = self.detectors.get(mode, threshold_mode)
+        detector = self.detectors.get(mode, threshold_mode, profile)
         results: list[dict[str, Any]] = []
         recorded: list[tuple[str, str, Detection]] = []
         for text in texts:
@@ -175,6 +208,28 @@ class DetectionService:
             "validation": {key: validation[key] for key in keys if key in validation},
             "training_set": {"n": training.get("n"), "by_group": training.get("by_group", {})},
         }
+
+
+    def profiles(self) -> dict[str, Any]:
+        """The profiles a request may name, each with whether it fits the model of its mode here."""
+        entries = []
+        for listed in list_profiles():
+            if listed.profile is not None:
+                entries.append(self._profile_entry(listed.profile))
+        return {"default": self.settings.profile, "profiles": entries}
+
+    def _profile_entry(self, profile: Profile) -> dict[str, Any]:
+        try:
+            installed = model_identity(profile.mode, self.settings.model_path)
+            problem = None if installed == profile.model else (
+                f"fitted for model {profile.model.version}; this server runs {installed.version}: re-create it")
+        except KodetectError as exc:
+            problem = str(exc)
+        fit = profile.fit
+        return {"name": profile.name, "description": profile.description, "mode": profile.mode,
+                "model_version": profile.model.version, "created_at": profile.created_at,
+                "human_texts": fit.human.texts, "target_fpr": fit.target_fpr, "fpr_bound": fit.fpr_bound,
+                "usable": problem is None, "problem": problem}
 
 
 def _detection_dict(detection: Detection, detection_id: str) -> dict[str, Any]:

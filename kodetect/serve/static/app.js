@@ -14,6 +14,12 @@ const TEXTS = {
     modeDeep: "정밀하게 (언어 모델 추가, 느림)",
     modeLowFpr: "신중하게 (사람 글을 AI로 잘못 판정하는 일이 가장 적음)",
     modeBalanced: "균형 (AI 글을 더 많이 찾지만 오판도 늘어남)",
+    profileGroup: "우리 기관 기준 (프로필)",
+    profileOption: (p) => `${profileLabel(p)} (사람 글 ${count(p.human_texts)}편 기준, 오탐 ${percentAtMost(p.fpr_bound)} 이하)`,
+    profileStale: "모델이 바뀌어 다시 만들어야 함",
+    profileInfo: (p) => `이 기준은 ${p.description || `'${p.name}' 프로필의 사람 글`} ${count(p.human_texts)}편으로 ` +
+      `맞췄습니다: 사람 글을 AI로 판정할 확률 ${percentAtMost(p.fpr_bound)} 이하` +
+      (p.fpr_bound > p.target_fpr ? ` (목표 ${percentAtMost(p.target_fpr)}를 약속하기에는 글이 부족합니다)` : ""),
     submit: "검사하기",
     checking: "검사 중…",
     resultTitle: "결과",
@@ -57,6 +63,13 @@ const TEXTS = {
     modeDeep: "Deep (adds a language model; slower)",
     modeLowFpr: "Cautious (fewest human texts wrongly called AI)",
     modeBalanced: "Balanced (catches more AI text, more false accusations)",
+    profileGroup: "Your own thresholds (profiles)",
+    profileOption: (p) => `${profileLabel(p)} (${count(p.human_texts)} human texts, at most ${percentAtMost(p.fpr_bound)} wrongly called AI)`,
+    profileStale: "the model changed: re-create it",
+    profileInfo: (p) => `These thresholds were fitted on ${count(p.human_texts)} texts` +
+      (p.description ? ` of ${p.description}` : ` of profile '${p.name}'`) +
+      `: at most ${percentAtMost(p.fpr_bound)} of such human texts are called AI (95% confidence)` +
+      (p.fpr_bound > p.target_fpr ? `; too few texts to promise the ${percentAtMost(p.target_fpr)} asked for` : ""),
     submit: "Check",
     checking: "Checking…",
     resultTitle: "Result",
@@ -94,15 +107,58 @@ const $ = (id) => document.getElementById(id);
 let lang = localStorage.getItem("kodetect-lang") === "en" ? "en" : "ko";
 let chosenFile = null;
 let current = null; // {detection, text}
+let profiles = { default: null, profiles: [] }; // GET v1/profiles
+const PROFILE = "profile:"; // the threshold select's value for a profile, as results name it
 
 function t(key) { return TEXTS[lang][key]; }
+function count(n) { return n.toLocaleString("ko-KR"); }
+function profileLabel(p) { return p.description ? `${p.name} · ${p.description}` : p.name; }
+// A bound rounded up to 0.1 points, never understated: 0.0247 -> "2.5%", 0.00997 -> "1%".
+function percentAtMost(rate) {
+  const tenths = Math.ceil(Math.round(rate * 1e9) / 1e6);
+  return `${(tenths / 10).toFixed(1).replace(/\.0$/, "")}%`;
+}
 
 function applyLanguage() {
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   $("lang-toggle").textContent = t("toggle");
+  renderProfileOptions();
   if (current) renderResult(current.detection, current.text);
+}
+
+// --- profiles: thresholds fitted to the owner's writing, offered next to the threshold modes --------------
+
+async function loadProfiles() {
+  try {
+    const response = await fetch("v1/profiles");
+    if (response.ok) profiles = await response.json();
+  } catch { /* no profiles: the threshold modes alone */ }
+  renderProfileOptions(true);
+}
+
+// Only the profiles fitted in the chosen mode can be chosen; a stale one is shown, disabled, with why.
+function renderProfileOptions(initial = false) {
+  const select = $("threshold-mode");
+  const chosen = select.value;
+  select.querySelector("optgroup")?.remove();
+  const usable = profiles.profiles.filter((p) => p.mode === $("mode").value);
+  if (usable.length) {
+    const group = document.createElement("optgroup");
+    group.label = t("profileGroup");
+    for (const p of usable) {
+      const option = document.createElement("option");
+      option.value = PROFILE + p.name;
+      option.textContent = t("profileOption")(p) + (p.usable ? "" : ` (${t("profileStale")})`);
+      option.disabled = !p.usable;
+      group.append(option);
+    }
+    select.append(group);
+  }
+  const wanted = initial && profiles.default ? PROFILE + profiles.default : chosen;
+  const option = Array.from(select.options).find((o) => o.value === wanted && !o.disabled);
+  select.value = option ? wanted : "low-fpr";
 }
 
 // --- input: text or file --------------------------------------------------------------------------------
@@ -125,6 +181,7 @@ drop.addEventListener("drop", (e) => {
   if (e.dataTransfer.files.length) chooseFile(e.dataTransfer.files[0]);
 });
 $("file").addEventListener("change", (e) => chooseFile(e.target.files[0]));
+$("mode").addEventListener("change", () => renderProfileOptions());
 $("file-clear").addEventListener("click", (e) => { e.stopPropagation(); chooseFile(null); });
 $("lang-toggle").addEventListener("click", () => {
   lang = lang === "ko" ? "en" : "ko";
@@ -155,20 +212,22 @@ $("check-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   showError("");
   const text = $("text").value;
-  const thresholdMode = $("threshold-mode").value;
+  const choice = $("threshold-mode").value;
+  // A profile replaces the threshold mode: the request names one or the other, never both.
+  const thresholds = choice.startsWith(PROFILE) ? { profile: choice.slice(PROFILE.length) } : { threshold_mode: choice };
   const mode = $("mode").value;
   let request;
   if (chosenFile) {
     const form = new FormData();
     form.append("file", chosenFile);
-    form.append("threshold_mode", thresholdMode);
+    for (const [key, value] of Object.entries(thresholds)) form.append(key, value);
     form.append("mode", mode);
     request = fetch("v1/detect/file", { method: "POST", body: form });
   } else if (text.trim()) {
     request = fetch("v1/detect", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text, mode, threshold_mode: thresholdMode }),
+      body: JSON.stringify({ text, mode, ...thresholds }),
     });
   } else {
     showError(t("empty"));
@@ -208,6 +267,8 @@ function renderResult(d, text) {
   $("verdict-badge").textContent = name;
   $("verdict-badge").className = `badge ${d.verdict}`;
   $("verdict-text").textContent = explanation;
+  $("profile-info").hidden = !d.profile;
+  $("profile-info").textContent = d.profile ? t("profileInfo")(d.profile) : "";
   $("document-info").hidden = !d.document;
   if (d.document) $("document-info").textContent = t("document")(d.document);
   renderSentences(d.sentences, text);
@@ -295,3 +356,4 @@ document.querySelectorAll("#feedback-label button").forEach((b) => b.addEventLis
 }));
 
 applyLanguage();
+loadProfiles();
