@@ -12,6 +12,7 @@ postpones the cost, not the dependency), and there is no exception list.
     features, documents            features of a text; text out of document files
     calibration                    Platt scaling and threshold modes
     model                          the artifact (heads, calibration, thresholds) and what ships
+    explain                        evidence in words: what each signal observed in the text, with quotes
     detector                       the pipeline: normalise, segment, features, score, calibrate, explain
     eval                           metrics, protocols and attacks (they judge scores, not a model)
     batch, training                jobs: batch scoring at scale; training and recalibration
@@ -35,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("features", "documents"),
     ("calibration",),
     ("model",),
+    ("explain",),
     ("detector",),
     ("eval",),
     ("batch", "training"),

@@ -45,8 +45,7 @@ def extract_by_content(data: bytes, filename: str, limits: ExtractionLimits = DE
         )
     document = _EXTRACTORS[content_format(data, filename)](data, filename, limits)
     if not document.text.strip():
-        what = "is empty (no text to check)" if document.format == "txt" else "no text found in the document"
-        raise UnreadableDocument(f"{filename}: {what}")
+        raise UnreadableDocument(f"{filename}: no text found in the document")
     return document
 
 

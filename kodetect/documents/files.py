@@ -29,4 +29,6 @@ def read_document(path: str | Path, limits: ExtractionLimits = DEFAULT_LIMITS) -
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    if not data.strip():
+        raise InputError(f"{path}: is empty (no text to check)")
     return extract_by_content(data, str(path), limits)
