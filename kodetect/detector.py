@@ -22,7 +22,7 @@ import numpy as np
 
 from kodetect.calibration.sentences import SentenceCalibration, logit
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
-from kodetect.errors import InputError, ModelError
+from kodetect.errors import ExtraMissing, InputError, ModelError
 from kodetect.explain import TextContext, Windows, feature_evidence, tampering_evidence
 from kodetect.features.language_model import LM_FEATURES, lm_features_by_span
 from kodetect.features.stylometry import features_from_stats
@@ -117,7 +117,7 @@ class Detector:
         try:
             return shared_lm(spec["source"], self._model.lm_support, threads)
         except ImportError as exc:
-            raise ModelError(f"deep mode needs pip install 'kodetect[deep]' ({exc})") from exc
+            raise ExtraMissing(f"deep mode needs pip install 'kodetect[deep]' ({exc})") from exc
 
     @property
     def model_info(self) -> ModelInfo:
