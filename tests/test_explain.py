@@ -188,3 +188,23 @@ def test_detection_evidence_is_sentences_with_numbers_kept(detector):
         assert re.search("[가-힣]", e.explanation["ko"]) and e.explanation["en"]
     heads = [e for e in detection.evidence if e.name.endswith("_ngram_logit")]
     assert heads and all(e.quotes for e in heads)
+
+
+def test_language_model_signals_say_the_value_and_quote_the_strongest_sentence():
+    from kodetect.explain import Windows
+
+    names = json.loads(PACKAGED_MODELS["deep"].with_suffix(".json").read_text("utf-8"))["feature_names"]
+    lm_names = [name for name in names if name.startswith("lm_")]
+    assert lm_names
+    prepared = prepare(AI_TEXT)
+    sentences = prepared.analysis.sentences
+    # One window per sentence; the third pushes hardest toward AI on every language-model signal.
+    standardized = np.zeros((len(sentences), len(lm_names)))
+    standardized[2] = 3.0
+    windows = Windows(standardized, np.ones(len(lm_names)), lm_names)
+    ctx = TextContext(prepared.normalized, prepared.analysis, analysis_stats(prepared.analysis), None, windows)
+    for name in lm_names:
+        said = explain_signal(name, -1.25, "ai", ctx, {})
+        assert "-1.25" in said.ko and "-1.25" in said.en
+        assert said.quotes and said.quotes[0].rstrip("…") in " ".join(AI_TEXT.split())
+        assert said.quotes[0].startswith(" ".join(sentences[2].text.split())[:10])

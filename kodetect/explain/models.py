@@ -62,10 +62,10 @@ _LM = {
                          "its first guess)."),
     "lm_log_rank_ratio": ("로그우도와 로그 순위의 비(LRR)가 {v:.2f}입니다.",
                           "The log-likelihood to log-rank ratio (LRR) is {v:.2f}."),
-    "lm_fast_detectgpt": ("Fast-DetectGPT 곡률이 {v:.2f}입니다: 실제 낱말이 언어 모델이 기대하는 낱말보다 "
-                          "그만큼(표준편차 단위) 더 그럴듯합니다.",
-                          "Fast-DetectGPT curvature is {v:.2f}: the words used are that many standard deviations "
-                          "likelier than the model expects."),
+    "lm_fast_detectgpt": ("Fast-DetectGPT 곡률이 {v:.2f}입니다: 실제로 쓰인 낱말이 언어 모델이 기대하는 낱말보다 "
+                          "표준편차 {a:.2f}배만큼 {more_ko} 그럴듯합니다(AI 글은 대개 0보다 큼).",
+                          "Fast-DetectGPT curvature is {v:.2f}: the words used are {a:.2f} standard deviations "
+                          "{more_en} likely than the model expects (AI text is usually above 0)."),
     "lm_log_likelihood_spread": ("낱말마다 예측하기 쉬운 정도의 들쭉날쭉함(로그우도 표준편차)이 {v:.2f}입니다"
                                  "(사람 글이 대개 더 큼).",
                                  "Word predictability varies with a standard deviation of {v:.2f} (people's writing "
@@ -76,7 +76,8 @@ _LM = {
 def language_model_said(name: str, ctx: TextContext, value: float, toward: str) -> Said:
     ko_text, en_text = _LM[name]
     ko_cmp, en_cmp = ctx.compare(name)
-    ko, en = ko_text.format(v=value), en_text.format(v=value)
+    signs = {"a": abs(value), "more_ko": "더" if value >= 0 else "덜", "more_en": "more" if value >= 0 else "less"}
+    ko, en = ko_text.format(v=value, **signs), en_text.format(v=value, **signs)
     sentence = ctx.strongest_sentence(name, "human" if toward == "human" else "ai")
     if sentence:
         ko += f" 이 점이 가장 두드러진 문장: '{sentence}'."
