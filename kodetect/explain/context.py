@@ -157,7 +157,8 @@ def tally(ctx: TextContext, tokens: Iterable[Morpheme], n: int = MAX_QUOTES,
     for t in tokens:
         item = write(t)
         counts[item] += 1
-        examples.setdefault(item, ctx.quote(*ctx.word_span(t.start, t.start + t.len), limit=20))
+        if item not in examples:
+            examples[item] = ctx.quote(*ctx.word_span(t.start, t.start + t.len), limit=20)
     pairs = counts.most_common(n)
     return pairs, {item: examples[item] for item, _ in pairs}
 

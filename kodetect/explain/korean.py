@@ -4,6 +4,7 @@ them (은/는, 이/가, 을/를, 으로/로, 과/와), and morphemes written the
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _RIEUL = 8  # index of ㄹ among the final consonants
@@ -53,6 +54,7 @@ def josa(word: str, pair: str) -> str:
     return word + (consonant_form if has_final else vowel_form)
 
 
+@lru_cache(maxsize=4096)
 def morpheme_display(form: str, tag: str) -> str:
     """A morpheme as a Korean teacher writes it: endings with a hyphen (-습니다, -ㄴ), others as they are."""
     shown = "".join(_FINAL_TO_COMPAT.get(c, c) for c in form)

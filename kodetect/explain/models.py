@@ -26,8 +26,8 @@ def head_said(name: str, ctx: TextContext, head: NgramHead | None, toward: str) 
     is_char = name == "char_ngram_logit"
     phrases = [] if head is None else (char_phrases if is_char else morph_phrases)(head, ctx)
     side = "human" if toward == "human" else "ai"
-    main = strongest(phrases, side, PHRASES)
-    other = strongest(phrases, "human" if side == "ai" else "ai", 2)
+    main = [p.quoted(ctx) for p in strongest(phrases, side, PHRASES)]
+    other = [p.quoted(ctx) for p in strongest(phrases, "human" if side == "ai" else "ai", 2)]
     what_ko = "낱말·표현" if is_char else "조사·어미"
     what_en = "words" if is_char else "particles and endings"
     model_ko = "글자 단위 표현 모델" if is_char else "형태소(조사·어미) 모델"

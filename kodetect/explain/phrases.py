@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +31,13 @@ class Phrase:
     count: int
     contribution: float  # summed share of the head's logit, in log-odds
     example: str = ""  # for morphemes: a word of the text that contains it
+    span: tuple[int, int] = (0, 0)  # where it first occurs in the clean text
+
+    def quoted(self, ctx: TextContext) -> Phrase:
+        """The phrase as the person wrote it (the clean text may differ where look-alike letters were folded)."""
+        if self.example or self.span == (0, 0):
+            return self
+        return replace(self, text=_EDGE_PUNCTUATION.sub("", ctx.quote(*self.span, limit=40)) or self.text)
 
 
 def occurrence_shares(head: NgramHead, units: np.ndarray) -> list[np.ndarray]:
@@ -70,19 +77,12 @@ def spread(shares: list[np.ndarray], length: int, keep: np.ndarray | None = None
     return per_unit
 
 
+_WORD = re.compile(r"\S+")
+
+
 def _words(sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
     """Whitespace-separated words as (start, end) in the clean text, in the order char_view joins them."""
-    spans = []
-    for s in sentences:
-        start = None
-        for i, c in enumerate(s.text + " "):
-            if c.isspace():
-                if start is not None:
-                    spans.append((s.start + start, s.start + i))
-                start = None
-            elif start is None:
-                start = i
-    return spans
+    return [(s.start + m.start(), s.start + m.end()) for s in sentences for m in _WORD.finditer(s.text)]
 
 
 def char_phrases(head: NgramHead, ctx: TextContext) -> list[Phrase]:
@@ -92,21 +92,22 @@ def char_phrases(head: NgramHead, ctx: TextContext) -> list[Phrase]:
     view = " ".join(ctx.text[a:b] for a, b in words)
     if view != char_view(sentences) or not view:
         return []  # a whitespace corner case the rebuild does not mirror: no phrases rather than wrong ones
-    word_of = np.full(len(view), -1)
-    position = 0
-    for w, (a, b) in enumerate(words):
-        word_of[position:position + b - a] = w
-        position += b - a + 1
+    lengths = np.array([b - a for a, b in words])
+    # Each word's characters, then one separator (-1) between words: the layout of `view`.
+    word_of = np.repeat(np.arange(len(words)), lengths + 1)[:-1]
+    word_of[np.cumsum(lengths + 1)[:-1] - 1] = -1
     units = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     per_char = spread(occurrence_shares(head, units), len(view))
     inside = word_of >= 0
     per_word = np.bincount(word_of[inside], weights=per_char[inside], minlength=len(words))
     totals: dict[str, list[float]] = {}
+    first: dict[str, tuple[int, int]] = {}
     for (a, b), value in zip(words, per_word, strict=True):
-        key = _EDGE_PUNCTUATION.sub("", ctx.quote(a, b, limit=40))
+        key = _EDGE_PUNCTUATION.sub("", ctx.text[a:b])
         if key:
             totals.setdefault(key, []).append(float(value))
-    return [Phrase(key, len(values), sum(values)) for key, values in totals.items()]
+            first.setdefault(key, (a, b))
+    return [Phrase(key, len(values), sum(values), span=first[key]) for key, values in totals.items()]
 
 
 def morph_phrases(head: NgramHead, ctx: TextContext) -> list[Phrase]:
@@ -128,7 +129,8 @@ def morph_phrases(head: NgramHead, ctx: TextContext) -> list[Phrase]:
         if keep:
             key = morpheme_display(t.form, t.tag)
             totals.setdefault(key, []).append(float(value))
-            examples.setdefault(key, ctx.quote(*ctx.word_span(t.start, t.start + t.len), limit=20))
+            if key not in examples:
+                examples[key] = ctx.quote(*ctx.word_span(t.start, t.start + t.len), limit=20)
     return [Phrase(key, len(values), sum(values), examples[key]) for key, values in totals.items()]
 
 
