@@ -28,6 +28,7 @@ SECTIONS = {
     "length": "length:run",
     "calibration": "calibration:run",
     "attacks": "attacks:run",
+    "sentences": "sentences:run",
     "speed": "speed:run",
     "batch": "batch:run",
 }
