@@ -26,14 +26,22 @@ from kodetect.training.sentence_fit import before_after, fit, mixed_documents, s
 
 # The version names what answers a request; sentence probabilities are part of that answer.
 _SUFFIX = re.compile(r"\.sent-[0-9a-f]+$")
+# Deep mode pays a language-model pass per document (about 2 CPU-seconds for a mixed document on two
+# cores): by default it scores this many mixed documents and this many medians' texts per cell, not all.
+DEEP_MAX_DOCUMENTS = 600
+DEEP_PER_CELL = 30
 
 
 def refit_explanations(model_path: Path, data_dir: Path, out: Path | None = None, max_documents: int | None = None,
-                       per_cell: int = PER_CELL, progress: bool = True) -> ModelArtifact:
+                       per_cell: int | None = None, progress: bool = True) -> ModelArtifact:
     """Fit and write (to `out`, default in place) the artifact with its sentence calibration, feature
     medians and signal descriptions; returns the new artifact."""
     model = ModelArtifact.load(model_path)
     mode = "deep" if model.language_model else "fast"
+    if max_documents is None and mode == "deep":
+        max_documents = DEEP_MAX_DOCUMENTS
+    if per_cell is None:
+        per_cell = DEEP_PER_CELL if mode == "deep" else PER_CELL
     detector = Detector(mode=mode, model_path=model_path)
     _, validation = load_pool(data_dir, model.min_hangul, int(model.card.get("seed", 0)))
     documents = mixed_documents(validation, max_documents=max_documents)
@@ -70,10 +78,11 @@ def add_refit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="folder with dev/ and katfish/ (default: ../shared/data or $KODETECT_DATA_DIR)")
     parser.add_argument("--max-documents", type=int, default=None,
-                        help="at most this many mixed documents (default: one per human validation text; deep "
-                        "mode pays a language-model pass for each)")
-    parser.add_argument("--per-cell", type=int, default=PER_CELL,
-                        help=f"validation texts per source and side for the feature medians (default {PER_CELL})")
+                        help="at most this many mixed documents (default: one per human validation text in fast "
+                        f"mode, {DEEP_MAX_DOCUMENTS} in deep mode, which pays a language-model pass for each)")
+    parser.add_argument("--per-cell", type=int, default=None,
+                        help=f"validation texts per source and side for the feature medians (default {PER_CELL}, "
+                        f"{DEEP_PER_CELL} in deep mode)")
 
 
 def run_refit(args: argparse.Namespace) -> int:
