@@ -37,7 +37,9 @@ class SentenceScore:
     start: int = described("Offset (Unicode code points) of the sentence in the submitted or extracted text.")
     end: int = described("End offset, exclusive.")
     text: str
-    ai_probability: float | None = described("Probability for the sentence with one neighbour each side.")
+    ai_probability: float | None = described(
+        "Probability that the sentence is AI-written, scored with one neighbour each side and calibrated on "
+        "sentences of mixed documents; null when the sentence is too short to judge or the verdict abstains.")
 
 
 @dataclass(frozen=True)

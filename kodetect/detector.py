@@ -191,7 +191,7 @@ class Detector:
 
     def sentence_scores(self, text: str) -> ScoredRuns | None:
         """The raw scores behind a detection's sentence probabilities (None when the verdict abstains):
-        what sentence calibration is fitted on (`kodetect.training.sentence_calibration`)."""
+        what sentence calibration is fitted on (`kodetect.training.sentence_fit`)."""
         prepared = self._prepare(text)
         return None if self._abstention(prepared) is not None else self._score_runs(prepared)
 
@@ -204,8 +204,8 @@ class Detector:
         return ScoredRuns(runs, matrix, float(document_raw), np.asarray(window_raw, dtype=float), hangul, spans)
 
     def _sentence_probabilities(self, scored: ScoredRuns) -> np.ndarray:
-        """Per sentence: its calibrated probability, leaning on the document's when short; NaN when too
-        short to judge. Models without a sentence calibration use the document's map, as they were made."""
+        """Per sentence: its calibrated probability, its own score counting less the shorter it is; NaN when
+        too short to judge. Models without a sentence calibration use the document's map, as they were made."""
         sentence_map = self._model.sentence_calibration
         if sentence_map is None:
             return np.asarray(self._model.calibration.probability(scored.window_raw), dtype=float)
