@@ -38,7 +38,9 @@ class SentenceScore:
     start: int = described("Offset (Unicode code points) of the sentence in the submitted or extracted text.")
     end: int = described("End offset, exclusive.")
     text: str
-    ai_probability: float | None = described("Probability for the sentence with one neighbour each side.")
+    ai_probability: float | None = described(
+        "Probability that the sentence is AI-written, scored with one neighbour each side and calibrated on "
+        "sentences of mixed documents; null when the sentence is too short to judge or the verdict abstains.")
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,23 @@ class Evidence:
     """One named signal: its value on this text, which way it pushes, and how strongly.
 
     `contribution` is the signal's additive share of the classifier's log-odds for this text
-    relative to an average training text; `direction` is its sign in words.
+    relative to an average training text; `direction` is its sign in words. `explanation` says in
+    plain Korean and English what was counted or found in this text, `quotes` what a reader can look
+    for in it; the numbers stay for machines.
     """
 
     name: str
     value: float = described("The signal's value on this text.")
     direction: Direction = described("Which way the signal pushes the verdict.")
     contribution: float = described("Additive share of the log-odds relative to an average training text.")
-    description: str
+    description: str = described("What the signal measures, in English (the model card has it in Korean too).")
+    explanation: dict[str, str] = described(
+        "What was observed in this text, as a sentence per language: 'ko' (Korean) and 'en' (English).",
+        default_factory=dict)
+    quotes: list[str] = described("Short quotes from the text that the explanation points at.", default_factory=list)
+    reference: dict[str, float] = described(
+        "Median of this signal on the validation texts, 'human' and 'ai' (empty when the model has none).",
+        default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -16,22 +16,24 @@ import copy
 import json
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
 
+from kodetect.calibration.sentences import SentenceCalibration, logit
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, ProfileInfo, SentenceScore
-from kodetect.errors import InputError, ModelError
-from kodetect.features.language_model import LM_FEATURE_DESCRIPTIONS, LM_FEATURES, lm_features_by_span
-from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, features_from_stats
-from kodetect.features.vector import Prepared, Run, document_run, document_runs, ngram_views, prepare
-from kodetect.model.artifact import FusionHead, ModelArtifact, Reference, head_feature
+from kodetect.errors import ExtraMissing, InputError, ModelError
+from kodetect.explain import TextContext, Windows, feature_evidence, tampering_evidence
+from kodetect.features.language_model import LM_FEATURES, lm_features_by_span
+from kodetect.features.stylometry import features_from_stats
+from kodetect.features.vector import DocumentRuns, Prepared, Run, document_run, document_runs, ngram_views, prepare
+from kodetect.model.artifact import ModelArtifact, Reference, head_feature
 from kodetect.model.shipped import MODES, PACKAGED_MODELS
 from kodetect.profiles import Profile, load_profile
 from kodetect.profiles.store import ProfileRef
 from kodetect.text.language import script_profile
-from kodetect.text.normalize import tampering_kind
 
 THRESHOLD_MODES = ("balanced", "low-fpr")
 # A wrong "ai" verdict can cost a person a grade or a job; a missed AI text costs less. Student
@@ -44,15 +46,20 @@ DEFAULT_MAX_CHARS = 200_000
 KOREAN_PROSE_ENOUGH = 200
 # Sentences scored together with this many neighbours on each side.
 SENTENCE_CONTEXT = 1
-EVIDENCE_ITEMS = 8
-# Contributions smaller than this (in log-odds) are reported as neutral.
-NEUTRAL_CONTRIBUTION = 0.05
 
-_HEAD_DESCRIPTIONS = {
-    head_feature("char_ngram"): "character n-gram model: how much the wording resembles AI-written training text",
-    head_feature("morph_ngram"): "morpheme n-gram model: how much the use of particles, endings and sentence "
-    "patterns resembles AI-written training text",
-}
+
+@dataclass(frozen=True)
+class ScoredRuns:
+    """One text through the classifier: its runs (the document, then each sentence's window), their
+    feature rows, and the raw log-odds of the document and of each window, with each sentence's Hangul
+    syllables (how much a sentence's own score can be trusted)."""
+
+    runs: DocumentRuns
+    matrix: np.ndarray
+    document_raw: float
+    window_raw: np.ndarray
+    hangul: np.ndarray
+    spans: list[tuple[int, int]]  # each sentence's offsets in the text as given
 
 
 def _model_path(mode: str, model_path: str | Path | None) -> Path:
@@ -138,7 +145,7 @@ class Detector:
         try:
             return shared_lm(spec["source"], self._model.lm_support, threads)
         except ImportError as exc:
-            raise ModelError(f"deep mode needs pip install 'kodetect[deep]' ({exc})") from exc
+            raise ExtraMissing(f"deep mode needs pip install 'kodetect[deep]' ({exc})") from exc
 
     def _apply(self, profile: Profile) -> None:
         profile.check_model(self.model_info, self.mode)
@@ -171,8 +178,23 @@ class Detector:
         return self._model.card
 
     @property
+    def sentence_calibration(self) -> SentenceCalibration | None:
+        """The map from sentence window scores to sentence probabilities (None: the document's is used)."""
+        return self._model.sentence_calibration
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The fusion classifier's features, in the order of a feature row (`ScoredRuns.matrix`)."""
+        return list(self._model.fusion.names)
+
+    def calibrated(self, raw: np.ndarray | float) -> np.ndarray:
+        """The model's document calibration (Platt) applied to raw log-odds of the fusion classifier."""
+        return np.asarray(self._model.calibration.probability(raw), dtype=float)
+
+    @property
     def reference(self) -> Reference | None:
-        """Out-of-source probabilities of the model's training texts (None for models trained without them)."""
+        """Out-of-source probabilities of the training texts, where the model carries them: the yardstick
+        for "higher than 99% of people's texts" (`kodetect.explain.placement`)."""
         return self._model.reference
 
     @overload
@@ -209,16 +231,44 @@ class Detector:
             sentences = [SentenceScore(a, b, text[a:b], None) for a, b in spans]
             return self._detection(None, abstention, sentences, tampering_evidence(report), report)
 
+        scored = self._score_runs(prepared)  # features and the fusion classifier's log-odds, per run
+        probability = float(self._model.calibration.probability(scored.document_raw))  # calibrate
+        window_ps = self._sentence_probabilities(scored)
+        sentences = [SentenceScore(a, b, text[a:b], None if np.isnan(p) else round(float(p), 4))
+                     for (a, b), p in zip(spans, window_ps, strict=True)]
+        evidence = self._evidence(prepared, scored) + tampering_evidence(report)  # explain
+        return self._detection(probability, self._threshold.verdict(probability), sentences, evidence, report)
+
+    def sentence_scores(self, text: str) -> ScoredRuns | None:
+        """The raw scores behind a detection's sentence probabilities (None when the verdict abstains):
+        what sentence calibration is fitted on (`kodetect.training.sentence_fit`)."""
+        prepared = self._prepare(text)
+        return None if self._abstention(prepared) is not None else self._score_runs(prepared)
+
+    def _score_runs(self, prepared: Prepared) -> ScoredRuns:
         runs = document_runs(prepared, SENTENCE_CONTEXT)  # the document, then one window per sentence
         matrix = self._feature_matrix(prepared, runs.rows())  # features: one row per run
-        raw = self._model.fusion.raw(matrix)  # score: the fusion classifier's log-odds
-        document_p, window_ps = runs.split(self._model.calibration.probability(raw))  # calibrate
-        probability = float(document_p)
-        sentences = [SentenceScore(a, b, text[a:b], round(float(p), 4))
-                     for (a, b), p in zip(spans, window_ps, strict=True)]
-        document_row, _ = runs.split(matrix)
-        evidence = feature_evidence(self._model.fusion, document_row) + tampering_evidence(report)  # explain
-        return self._detection(probability, self._threshold.verdict(probability), sentences, evidence, report)
+        document_raw, window_raw = runs.split(self._model.fusion.raw(matrix))  # score
+        hangul = np.array([s.hangul for s in runs.document.stats])
+        spans = [prepared.normalized.original_span(s.start, s.end) for s in prepared.analysis.sentences]
+        return ScoredRuns(runs, matrix, float(document_raw), np.asarray(window_raw, dtype=float), hangul, spans)
+
+    def _sentence_probabilities(self, scored: ScoredRuns) -> np.ndarray:
+        """Per sentence: its calibrated probability, its own score counting less the shorter it is; NaN when
+        too short to judge. Models without a sentence calibration use the document's map, as they were made."""
+        sentence_map = self._model.sentence_calibration
+        if sentence_map is None:
+            return np.asarray(self._model.calibration.probability(scored.window_raw), dtype=float)
+        document_logit = float(logit(self._model.calibration.probability(scored.document_raw)))
+        return sentence_map.probability(scored.window_raw, document_logit, scored.hangul)
+
+    def _evidence(self, prepared: Prepared, scored: ScoredRuns) -> list[Evidence]:
+        document_row, window_rows = scored.runs.split(scored.matrix)
+        fusion = self._model.fusion
+        windows = Windows(fusion.standardize(window_rows), fusion.coef, fusion.names)
+        context = TextContext(prepared.normalized, prepared.analysis, scored.runs.document.stats,
+                              self._model.card.get("feature_reference"), windows)
+        return feature_evidence(fusion, document_row, context, self._model.ngram_heads)
 
     def _prepare(self, text: str) -> Prepared:
         if not isinstance(text, str):
@@ -253,8 +303,8 @@ class Detector:
         rows = []
         for i, run in enumerate(runs):
             features = features_from_stats(run.stats)
-            for view, logit in self._model.ngram_logits(ngram_views(run.sentences)).items():
-                features[head_feature(view)] = logit
+            for view, head_logit in self._model.ngram_logits(ngram_views(run.sentences)).items():
+                features[head_feature(view)] = head_logit
             if lm_rows is not None:
                 features.update(lm_rows[i])
             rows.append([features[name] for name in self._model.fusion.names])
@@ -284,29 +334,3 @@ class Detector:
     @property
     def _profile_info(self) -> ProfileInfo | None:
         return None if self.profile is None else self.profile.info
-
-
-# --- explanation: pure functions of the model and one feature row --------------------------------
-
-
-def feature_evidence(fusion: FusionHead, row: np.ndarray) -> list[Evidence]:
-    """The features that moved the document's log-odds most, largest share first."""
-    contributions = fusion.contributions(row)
-    order = np.argsort(-np.abs(contributions))[:EVIDENCE_ITEMS]
-    evidence = []
-    for i in order:
-        name, c = fusion.names[i], float(contributions[i])
-        direction = "neutral" if abs(c) < NEUTRAL_CONTRIBUTION else ("ai" if c > 0 else "human")
-        description = FEATURE_DESCRIPTIONS.get(name) or _HEAD_DESCRIPTIONS.get(name) or LM_FEATURE_DESCRIPTIONS.get(
-            name, name)
-        evidence.append(Evidence(name, round(float(row[i]), 4), direction, round(c, 4), description))
-    return evidence
-
-
-def tampering_evidence(report: NormalizationReport) -> list[Evidence]:
-    # Tampering is shown, not scored: copied web text also carries stray invisible characters.
-    return [
-        Evidence(f"tampering_{kind}", float(count), "neutral", 0.0, tampering_kind(kind).description)
-        for kind, count in report.tampering.items()
-        if count
-    ]

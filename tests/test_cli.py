@@ -105,7 +105,8 @@ def test_check_json_has_exactly_the_detection_fields(fake, tmp_path, capsys):
     sentence = data["sentences"][0]
     assert set(sentence) == {"start", "end", "text", "ai_probability"}
     assert isinstance(sentence["start"], int) and isinstance(sentence["text"], str)
-    assert set(data["evidence"][0]) == {"name", "value", "direction", "contribution", "description"}
+    assert {"name", "value", "direction", "contribution", "description", "explanation", "quotes"} <= set(
+        data["evidence"][0])
     assert set(data["normalization"]) == {"tampering", "formatting"}
     assert data["model"] == {"name": "fake-model", "version": "9.9"}
     assert fake.instances[0].threshold_mode == "low-fpr"
@@ -124,9 +125,15 @@ def test_check_readable_view_is_plain_when_not_a_tty(fake, tmp_path, capsys):
     assert run(["check", str(path)]) == 0
     out = capsys.readouterr().out
     assert "\x1b[" not in out
-    assert "likely AI-generated" in out and "[  90%]" in out
-    assert "fake-model 9.9" in out and "threshold mode low-fpr" in out  # the cautious default
-    assert "removed 3 invisible" in out
+    assert "AI 생성 가능성 높음" in out and "[  90%]" in out
+    assert "fake-model 9.9" in out and "판정 기준 low-fpr" in out  # the cautious default
+    assert "보이지 않는 문자 3개 제거" in out
+    assert out.rstrip().endswith("단정하는 유일한 근거가 되어서는 안 됩니다. 확률은 다른 정황과 함께 따져 볼 "
+                                 "근거일 뿐이며, '판단 보류'는 도구가 판단하지 못했다는 뜻입니다.")
+    assert run(["check", str(path), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "likely AI-generated" in out and "threshold mode low-fpr" in out and "removed 3 invisible" in out
+    assert "No detector should be the sole basis" in out
 
 
 def test_check_reads_stdin_with_dash_and_without_file(fake, monkeypatch, capsys):

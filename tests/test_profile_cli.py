@@ -190,11 +190,14 @@ def test_check_with_a_profile(strict, tmp_path, capsys):
     assert tuple(data) == DETECTION_FIELDS and data["verdict"] == "ai" and data["threshold_mode"] == "profile:strict"
     assert data["profile"] == {"name": "strict", "description": "2022년 이전 자기소개서", "human_texts": 500,
                                "target_fpr": 0.01, "fpr_bound": 0.006}
-    assert run(["check", str(path), "--profile", str(strict)]) == 0
+    assert run(["check", str(path), "--profile", str(strict), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "threshold mode profile:strict" in out
     assert ("profile strict: thresholds fitted on 500 human texts (2022년 이전 자기소개서); at most 0.6% of such "
             "texts are called AI (95% confidence)") in out
+    assert run(["check", str(path), "--profile", "strict"]) == 0
+    assert ("기준 strict: 2022년 이전 자기소개서 500편으로 맞췄습니다. 이런 글을 AI로 판정할 확률 0.6% 이하(신뢰도 95%)"
+            in capsys.readouterr().out)
 
 
 def test_check_refuses_a_stale_profile_and_a_second_threshold_choice(strict, detector, tmp_path, capsys):

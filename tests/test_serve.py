@@ -100,7 +100,7 @@ def test_detect_too_long_is_413(limited):
 def test_detect_empty_is_422_with_message(client, text):
     response = client.post("/v1/detect", json={"text": text})
     assert response.status_code == 422
-    assert response.json() == {"detail": "the text is empty"}
+    assert response.json() == {"detail": "the text is empty", "code": "invalid_input"}
 
 
 @pytest.mark.parametrize("field, value", [("threshold_mode", "strict"), ("mode", "deep-ish")])
@@ -115,6 +115,7 @@ def test_a_mode_the_server_cannot_load_is_503(client, monkeypatch, tmp_path):
     response = client.post("/v1/detect", json={"text": "검사할 글입니다. " * 10, "mode": "deep"})
     assert response.status_code == 503
     assert "model artifact not found" in response.json()["detail"]
+    assert response.json()["code"] == "model_unavailable" and "Retry-After" not in response.headers
 
 
 def test_short_text_abstains(client):
@@ -314,7 +315,7 @@ def test_busy_server_answers_503_with_retry_after(limited, monkeypatch):
     try:
         assert started.wait(10)
         busy = limited.post("/v1/detect", json={"text": KOREAN})
-        assert busy.status_code == 503
+        assert busy.status_code == 503 and busy.json()["code"] == "busy"
         assert int(busy.headers["Retry-After"]) > 0
         assert limited.post("/v1/batch", json={"texts": [KOREAN]}).status_code == 503
         # The event loop is not blocked by the scoring thread.

@@ -29,6 +29,7 @@ SECTIONS = {
     "calibration": "calibration:run",
     "profiles": "profiles:run",
     "attacks": "attacks:run",
+    "sentences": "sentences:run",
     "speed": "speed:run",
     "batch": "batch:run",
 }

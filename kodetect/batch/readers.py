@@ -41,6 +41,9 @@ def open_records(path: str | Path, text_field: str = "text", id_field: str = "id
             raise InputError(f"{path}: folder contains no .txt, .docx, .pdf, .hwp or .hwpx files")
         return RecordSource.from_parts(functools.partial(_folder_parts, path, tuple(files)), len(files), "text")
     suffix = path.suffix.lower()
+    if suffix in DOCUMENT_SUFFIXES or _starts_like_a_document(path):
+        # One document: one record, its id the file's name, read as a folder's files are.
+        return RecordSource.single(functools.partial(_folder_records, path.parent, (path,)), 1, "text")
     if suffix in JSONL_SUFFIXES:
         _check_jsonl(path)
         part = functools.partial(_jsonl_records, path, text_field, id_field)
@@ -54,10 +57,31 @@ def open_records(path: str | Path, text_field: str = "text", id_field: str = "id
         from kodetect.batch.parquet import open_parquet
 
         return open_parquet(path, text_field, id_field)
-    raise InputError(f"{path}: unsupported input; expected a .jsonl, .csv or .parquet file, or a folder of documents")
+    raise InputError(f"{path}: unsupported input; expected a .jsonl, .csv or .parquet file, a document "
+                     "(.txt, .docx, .pdf, .hwp, .hwpx) or a folder of documents")
 
 
 DOCUMENT_SUFFIXES = (".txt", ".docx", ".pdf", ".hwp", ".hwpx")
+
+
+def _starts_like_a_document(path: Path) -> bool:
+    """A .docx, .pdf, .hwp or .hwpx under another name (`report`, `essay.hwp.bak`), told by its content.
+
+    Parquet, JSONL and CSV inputs are never taken for one; a ZIP that is neither Word nor Hangul (.xlsx)
+    is not one either, and is refused as an unsupported input."""
+    if path.suffix.lower() in (*JSONL_SUFFIXES, *CSV_SUFFIXES, *PARQUET_SUFFIXES) or not path.is_file():
+        return False
+    from kodetect.documents import DEFAULT_LIMITS
+    from kodetect.documents.sniff import content_format
+
+    if path.stat().st_size > DEFAULT_LIMITS.max_input_bytes:
+        return False
+    with _open_binary(path) as fh:
+        data = fh.read()
+    try:
+        return content_format(data, path.name) != "txt"
+    except InputError:
+        return False
 
 
 def _text_files(folder: Path) -> list[Path]:
@@ -75,7 +99,7 @@ def _folder_parts(folder: Path, files: tuple[Path, ...], parts: int) -> list[Par
 
 
 def _folder_records(folder: Path, files: tuple[Path, ...] | list[Path]) -> Iterator[Record]:
-    from kodetect.documents import DEFAULT_LIMITS, extract_text
+    from kodetect.documents import DEFAULT_LIMITS, extract_by_content, extract_text
 
     for file in files:
         record_id = file.relative_to(folder).as_posix()
@@ -87,7 +111,11 @@ def _folder_records(folder: Path, files: tuple[Path, ...] | list[Path]) -> Itera
             if size > DEFAULT_LIMITS.max_input_bytes:
                 raise InputError(f"{file}: {size / 2**20:.1f} MiB; documents are limited to "
                                  f"{DEFAULT_LIMITS.max_input_bytes // 2**20} MiB")
-            yield Record(record_id, extract_text(file.read_bytes(), file.name).text)
+            data = file.read_bytes()
+            if file.suffix.lower() in DOCUMENT_SUFFIXES:
+                yield Record(record_id, extract_text(data, file.name).text)
+            else:
+                yield Record(record_id, extract_by_content(data, file.name).text)
         except InputError as exc:
             yield Record(record_id, None, str(exc))
         except OSError as exc:

@@ -14,11 +14,13 @@ import sys
 from collections.abc import Callable
 
 from kodetect.cli.arguments import add_detector_options, detector_options, positive_int
-from kodetect.cli.render import render_detection, should_color
+from kodetect.cli.render import LANGS, render_detection, should_color
 from kodetect.detector import Detector
+from kodetect.documents import ExtractedDocument, read_document
 from kodetect.errors import InputError, KodetectError
+from kodetect.explain.placement import placement
 from kodetect.profiles import Profile
-from kodetect.text.decode import decode_bytes, read_text_file
+from kodetect.text.decode import decode_bytes
 from kodetect.version import __version__
 
 PROG = "kodetect"
@@ -38,6 +40,7 @@ EXTERNAL_COMMANDS = {
     "recalibrate": "refit calibration and thresholds from feedback",
     "profile": "fit thresholds to your own writing: create, list, show, delete profiles",
     "lm-features": "precompute the language-model features deep-mode training reads",
+    "calibrate-sentences": "refit a model's sentence calibration and evidence medians on its validation data",
 }
 
 
@@ -64,6 +67,9 @@ def _load(name: str) -> tuple[AddArguments, RunCommand]:
     elif name == "lm-features":
         from kodetect.cli.lm_features_cmd import add_lm_features_arguments as add_arguments
         from kodetect.cli.lm_features_cmd import run_lm_features as run
+    elif name == "calibrate-sentences":
+        from kodetect.cli.calibrate_cmd import add_calibrate_arguments as add_arguments
+        from kodetect.cli.calibrate_cmd import run_calibrate as run
     else:
         raise KeyError(name)
     return add_arguments, run
@@ -99,16 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="score one text (a file, or stdin)",
                                 description="Score one text and explain the verdict.")
     check.add_argument("file", nargs="?", metavar="FILE",
-                       help="text file to check; '-' or omitted reads stdin")
+                       help="file to check: .txt (UTF-8, UTF-16 or CP949), .docx, .pdf, .hwp or .hwpx, told apart "
+                       "by content; '-' or omitted reads text from stdin")
     check.add_argument("--json", action="store_true", help="print the detection as one JSON object")
+    check.add_argument("--lang", choices=LANGS, default="ko",
+                       help="language of the readable view and its evidence sentences (default: ko, Korean)")
     add_detector_options(check)
     check.set_defaults(handler=_cmd_check, subparser=check)
 
     batch = commands.add_parser("batch", help="score many texts into a JSONL or Parquet file",
-                                description="Score every text in a .jsonl, .csv or .parquet file, or a folder of "
-                                ".txt/.docx/.pdf/.hwp/.hwpx documents, streaming: one output row per input.")
+                                description="Score every text in a .jsonl, .csv or .parquet file, one document, or a "
+                                "folder of .txt/.docx/.pdf/.hwp/.hwpx documents, streaming: one output row per input.")
     batch.add_argument("input", metavar="INPUT",
-                       help=".jsonl file, .csv file (with a header row), .parquet file, or folder of documents")
+                       help=".jsonl file, .csv file (with a header row), .parquet file, one document, or a folder of "
+                       "documents")
     batch.add_argument("-o", "--output", required=True, metavar="OUTPUT",
                        help="where to write results: a .parquet file, else JSONL ('-' for stdout)")
     batch.add_argument("--text-field", default="text", help="field/column holding the text (default: text)")
@@ -156,20 +166,37 @@ def _cmd_check(args: argparse.Namespace) -> int:
             args.subparser.error("no input: give a FILE, or pipe text in")
         source = STDIN_NAME
         text = _read_stdin()
+        document = None
     else:
         source = args.file
-        text = read_text_file(args.file)
+        # The content decides the format: a .hwp renamed .txt, or a file without an extension, still reads.
+        document = read_document(args.file)
+        text = document.text
     _require_text(text, source)
 
-    detection = _detector_factory(profile)(mode, threshold_mode).detect(text)
+    detector = _detector_factory(profile)(mode, threshold_mode)
+    detection = detector.detect(text)
+    where = placement(getattr(detector, "reference", None), detection.ai_probability)
     if args.json:
-        output = json.dumps(detection.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        result = detection.to_dict()
+        if document is not None and document.format != "txt":
+            # Sentence offsets index the extracted text, so it comes along, as in the API's file route.
+            result.update(extracted_text=text, document=document_info(document))
+        if where is not None:
+            result["placement"] = where.to_dict()
+        output = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     else:
         output = render_detection(detection, color=should_color(sys.stdout),
-                                  source=None if source == STDIN_NAME else source)
+                                  source=None if source == STDIN_NAME else source,
+                                  document=document_info(document) if document else None,
+                                  lang=args.lang, where=where)
     sys.stdout.write(output)
     sys.stdout.flush()
     return 0
+
+
+def document_info(document: ExtractedDocument) -> dict[str, object]:
+    return {"format": document.format, "pages": document.pages, "warnings": list(document.warnings)}
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:

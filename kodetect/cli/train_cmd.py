@@ -28,6 +28,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 def run_train(args: argparse.Namespace) -> int:
     from kodetect.eval.data import data_dir
     from kodetect.model.shipped import PACKAGED_MODELS
+    from kodetect.training.refit import refit_explanations
     from kodetect.training.train import train
 
     directory = args.data_dir or data_dir()
@@ -37,6 +38,9 @@ def run_train(args: argparse.Namespace) -> int:
     out = args.out or PACKAGED_MODELS[args.mode]
     model = train(Path(directory), out, seed=args.seed, command=command.strip(), mode=args.mode)
     validation = model.card["validation"]
+    # What explains its answers is fitted on the same validation pool: the sentence calibration, the
+    # medians the evidence sentences compare with, and the signals' descriptions in the card.
+    model = refit_explanations(out, Path(directory))
     print(f"wrote {out}.npz and {out}.json (model {model.name} {model.version})")
     print(
         f"validation AUROC {validation['auroc']}, TPR at 1% FPR {validation['tpr_at_1pct_fpr']}, "

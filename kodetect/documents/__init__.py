@@ -1,7 +1,8 @@
 """Plain text out of the files teachers upload: .txt, .docx, .pdf, .hwpx and .hwp."""
 
 from kodetect.documents.errors import DocumentTooLarge, UnreadableDocument, UnsupportedFormat
-from kodetect.documents.extract import extract_text
+from kodetect.documents.extract import extract_by_content, extract_text
+from kodetect.documents.files import read_document
 from kodetect.documents.model import DEFAULT_LIMITS, FORMATS, ExtractedDocument, ExtractionLimits
 
 __all__ = [
@@ -12,5 +13,7 @@ __all__ = [
     "ExtractionLimits",
     "UnreadableDocument",
     "UnsupportedFormat",
+    "extract_by_content",
     "extract_text",
+    "read_document",
 ]

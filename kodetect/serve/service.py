@@ -25,6 +25,9 @@ from kodetect.detection import Detection
 from kodetect.detector import DEFAULT_MAX_CHARS, DEFAULT_THRESHOLD_MODE, MODES, Detector, model_identity
 from kodetect.documents import DEFAULT_LIMITS, extract_text
 from kodetect.errors import InputError, KodetectError
+from kodetect.explain.catalog import signal_map
+from kodetect.explain.placement import histogram, placement
+from kodetect.model.artifact import Reference
 from kodetect.profiles import Profile, list_profiles
 from kodetect.profiles.store import load_named
 from kodetect.serve.store import FeedbackStore, default_db_path
@@ -42,6 +45,7 @@ class ServerSettings:
     max_text_chars: int = DEFAULT_MAX_CHARS
     max_file_bytes: int = 10 * 1024 * 1024
     max_batch_texts: int = 100
+    max_body_bytes: int = 16 * 1024 * 1024  # any request body but an upload, refused before it is parsed
     queue_size: int = 8  # scoring jobs running or waiting; more get 503
     workers: int = 1  # threads scoring at once (Kiwi analysis is serialised inside one process anyway)
     db_path: Path = field(default_factory=default_db_path)
@@ -156,10 +160,11 @@ class DetectionService:
 
     def detect(self, text: str, mode: str | None, threshold_mode: str | None,
                profile: str | None = None) -> dict[str, Any]:
-        detection = score_text(self.detectors.get(mode, threshold_mode, profile), text)
+        detector = self.detectors.get(mode, threshold_mode, profile)
+        detection = score_text(detector, text)
         detection_id = str(uuid.uuid4())
         self.store.record_detection(detection_id, text, detection)
-        return _detection_dict(detection, detection_id)
+        return _detection_dict(detection, detection_id, detector.reference)
 
     def detect_document(self, data: bytes, filename: str, mode: str | None,
                         threshold_mode: str | None, profile: str | None = None) -> dict[str, Any]:
@@ -186,7 +191,7 @@ class DetectionService:
                 continue
             detection_id = str(uuid.uuid4())
             recorded.append((detection_id, text, detection))
-            results.append(_detection_dict(detection, detection_id))
+            results.append(_detection_dict(detection, detection_id, detector.reference))
         self.store.record_detections(recorded)
         return results
 
@@ -207,6 +212,10 @@ class DetectionService:
             "thresholds": card.get("thresholds", {}),
             "validation": {key: validation[key] for key in keys if key in validation},
             "training_set": {"n": training.get("n"), "by_group": training.get("by_group", {})},
+            "signals": signal_map(detector.feature_names),
+            "reference": histogram(detector.reference),
+            "sentence_calibration": (None if detector.sentence_calibration is None
+                                     else detector.sentence_calibration.to_dict()),
         }
 
 
@@ -232,5 +241,7 @@ class DetectionService:
                 "usable": problem is None, "problem": problem}
 
 
-def _detection_dict(detection: Detection, detection_id: str) -> dict[str, Any]:
-    return {**detection.to_dict(), "detection_id": detection_id, "model_version": detection.model.version}
+def _detection_dict(detection: Detection, detection_id: str, reference: Reference | None = None) -> dict[str, Any]:
+    where = placement(reference, detection.ai_probability)
+    return {**detection.to_dict(), "detection_id": detection_id, "model_version": detection.model.version,
+            "placement": None if where is None else where.to_dict()}

@@ -12,8 +12,10 @@ const TEXTS = {
     modeLabel: "검사 방식",
     modeFast: "빠르게 (문체·어휘 분석)",
     modeDeep: "정밀하게 (언어 모델 추가, 느림)",
-    modeLowFpr: "신중하게 (사람 글을 AI로 잘못 판정하는 일이 가장 적음)",
-    modeBalanced: "균형 (AI 글을 더 많이 찾지만 오판도 늘어남)",
+    modeLowFpr: "신중하게 (권장)",
+    modeBalanced: "균형",
+    helpLowFpr: "사람이 쓴 글을 AI로 잘못 판정하는 일이 가장 적습니다.",
+    helpBalanced: "AI 글을 더 많이 찾지만, 사람 글을 AI로 잘못 판정하는 일도 늘어납니다.",
     profileGroup: "우리 기관 기준 (프로필)",
     profileOption: (p) => `${profileLabel(p)} (사람 글 ${count(p.human_texts)}편 기준, 오탐 ${percentAtMost(p.fpr_bound)} 이하)`,
     profileStale: "모델이 바뀌어 다시 만들어야 함",
@@ -25,19 +27,30 @@ const TEXTS = {
     resultTitle: "결과",
     probability: "AI가 썼을 확률",
     noProbability: "계산하지 않음",
-    caution: "어떤 탐지기도 AI 사용을 단정하는 유일한 근거가 되어서는 안 됩니다.",
+    caution: "어떤 탐지기도 AI 사용을 단정하는 유일한 근거가 되어서는 안 됩니다. 확률은 다른 정황과 함께 따져 볼 근거일 뿐입니다.",
     sentencesTitle: "문장별 점수",
-    legendHuman: "사람 쪽", legendAi: "AI 쪽", legendNone: "점수 없음",
-    evidenceTitle: "근거",
-    evName: "신호", evValue: "값", evDirection: "방향", evDescription: "설명",
-    dir: { ai: "AI 쪽", human: "사람 쪽", neutral: "중립" },
+    legendHuman: "AI가 쓴 부분일 확률 35% 미만",
+    legendMiddle: "35~65%: 어느 쪽인지 모름",
+    legendAi: "65% 이상",
+    legendNone: "너무 짧아 판단하지 않은 문장",
+    legendNote: "문장 점수는 앞뒤 문장과 함께 본 값이고, 짧은 문장일수록 그 문장만의 근거를 덜 믿습니다. 문장에 마우스를 올리면 확률이 보입니다.",
+    sentenceTitle: (p) => `이 문장이 AI가 쓴 부분일 확률: ${p}`,
+    tooShort: "너무 짧아 판단하지 않았습니다",
+    noScore: "점수 없음",
+    evidenceTitle: "판정 근거",
+    evidenceNote: "판정에 가장 크게 영향을 준 순서입니다. 각 근거는 이 글에서 센 것과 찾은 표현입니다.",
+    dir: { ai: "AI 쪽", human: "사람 쪽", neutral: "참고" },
+    placement: (w) => `모델이 학습하지 않은 출처의 검증용 글과 견주면, 이 점수는 사람이 쓴 글 ${w.humans.toLocaleString()}편의 ` +
+      `${pct(w.human_below)}보다 높고, AI가 쓴 글 ${w.ais.toLocaleString()}편의 ${pct(w.ai_above)}보다 낮습니다.`,
+    chartHuman: "사람이 쓴 글", chartAi: "AI가 쓴 글", chartThis: "이 글",
     feedbackQuestion: "이 판정이 맞나요?",
     feedbackQuestionOpen: "실제로 누가 쓴 글인가요? 알려 주시면 모델 개선에 쓰입니다.",
     right: "맞아요", wrong: "틀렸어요", byHuman: "사람이 썼어요", byAi: "AI가 썼어요",
     thanks: "고맙습니다! 보내 주신 의견은 모델을 개선하는 데 쓰입니다.",
     modelVersion: "모델 버전",
+    apiDocs: "API 문서",
     document: (d) => `파일 형식: ${d.format}` + (d.pages ? `, ${d.pages}쪽` : "") +
-      (d.warnings.length ? ` · 참고: ${d.warnings.join("; ")}` : ""),
+      (d.warnings.length ? ` · 참고: 파일 이름과 실제 형식이 다릅니다` : ""),
     verdicts: {
       ai: ["AI", "AI가 쓴 글일 가능성이 높습니다. 다만 이 결과만으로 AI 사용을 단정하지 말고, 글쓴이와 이야기해 보세요."],
       human: ["사람", "사람이 쓴 글로 보입니다. AI 글이 이 판정을 받는 경우는 검증에서 2% 이하였습니다."],
@@ -46,9 +59,20 @@ const TEXTS = {
       "unsupported-language": ["지원하지 않는 언어", "글자의 절반 이상이 한글이 아니어서 판단하지 않았습니다. 이 도구는 한국어 글만 검사합니다."],
     },
     empty: "검사할 글을 넣거나 파일을 고르세요.",
-    busy: "서버가 다른 글을 검사하느라 바쁩니다. 잠시 뒤 다시 시도하세요.",
-    failed: "검사하지 못했습니다",
-    feedbackFailed: "의견을 보내지 못했습니다",
+    errors: {
+      busy: "서버가 다른 글을 검사하느라 바쁩니다. 잠시 뒤 다시 시도하세요.",
+      deep_unavailable: (b) => `정밀하게(언어 모델) 검사하는 기능이 이 서버에 설치되어 있지 않습니다. '빠르게'로 검사하거나, 서버 관리자에게 ${b.install || "pip install 'kodetect[deep]'"} 설치를 요청하세요.`,
+      model_unavailable: "이 검사 방식의 모델을 서버에서 불러올 수 없습니다. 서버 관리자에게 알려 주세요.",
+      too_large: "글이나 파일이 너무 큽니다. 나누어서 검사하세요.",
+      unsupported_format: "지원하지 않는 파일 형식입니다. .txt, .docx, .pdf, .hwp, .hwpx 파일을 올려 주세요.",
+      unsupported_media_type: "요청 형식이 잘못되었습니다.",
+      unreadable: (b) => unreadableKo(b.detail || ""),
+      invalid_input: (b) => /empty/.test(b.detail || "") ? "글이 비어 있습니다. 검사할 글을 넣어 주세요." : "이 글은 검사할 수 없습니다.",
+      invalid_request: "요청이 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도하세요.",
+      network: "서버에 연결하지 못했습니다. 서버가 켜져 있는지 확인하세요.",
+      other: (b, status) => `검사하지 못했습니다 (HTTP ${status}).`,
+    },
+    feedbackFailed: "의견을 보내지 못했습니다. 다시 시도해 주세요.",
     toggle: "English",
   },
   en: {
@@ -61,8 +85,10 @@ const TEXTS = {
     modeLabel: "Mode",
     modeFast: "Fast (style and wording)",
     modeDeep: "Deep (adds a language model; slower)",
-    modeLowFpr: "Cautious (fewest human texts wrongly called AI)",
-    modeBalanced: "Balanced (catches more AI text, more false accusations)",
+    modeLowFpr: "Cautious (recommended)",
+    modeBalanced: "Balanced",
+    helpLowFpr: "Fewest human texts wrongly called AI.",
+    helpBalanced: "Catches more AI text, at the price of more false accusations.",
     profileGroup: "Your own thresholds (profiles)",
     profileOption: (p) => `${profileLabel(p)} (${count(p.human_texts)} human texts, at most ${percentAtMost(p.fpr_bound)} wrongly called AI)`,
     profileStale: "the model changed: re-create it",
@@ -75,17 +101,29 @@ const TEXTS = {
     resultTitle: "Result",
     probability: "Probability the text was written by AI",
     noProbability: "not computed",
-    caution: "No detector should be the sole basis for accusing a person of using AI.",
+    caution: "No detector should be the sole basis for accusing a person of using AI. A probability is evidence to weigh with everything else you know.",
     sentencesTitle: "Sentence scores",
-    legendHuman: "human-like", legendAi: "AI-like", legendNone: "no score",
-    evidenceTitle: "Evidence",
-    evName: "Signal", evValue: "Value", evDirection: "Direction", evDescription: "Description",
-    dir: { ai: "towards AI", human: "towards human", neutral: "neutral" },
+    legendHuman: "under 35% probability that the sentence is AI-written",
+    legendMiddle: "35-65%: could be either",
+    legendAi: "65% or more",
+    legendNone: "too short to judge",
+    legendNote: "A sentence is scored with its neighbours, and the shorter it is, the less its own evidence counts. Hover over a sentence to see its probability.",
+    sentenceTitle: (p) => `Probability that this sentence is AI-written: ${p}`,
+    tooShort: "too short to judge",
+    noScore: "no score",
+    evidenceTitle: "Why",
+    evidenceNote: "Strongest first. Each reason is something counted or found in this text.",
+    dir: { ai: "towards AI", human: "towards human", neutral: "note" },
+    placement: (w) => `Against validation texts from sources the model was not trained on, this score is higher than ` +
+      `${pct(w.human_below)} of ${w.humans.toLocaleString()} people's texts and lower than ${pct(w.ai_above)} of ` +
+      `${w.ais.toLocaleString()} AI texts.`,
+    chartHuman: "people's texts", chartAi: "AI texts", chartThis: "this text",
     feedbackQuestion: "Is this verdict right?",
     feedbackQuestionOpen: "Who really wrote it? Telling us helps improve the model.",
     right: "Right", wrong: "Wrong", byHuman: "A person wrote it", byAi: "AI wrote it",
     thanks: "Thank you! Your feedback helps improve the model.",
     modelVersion: "Model version",
+    apiDocs: "API documentation",
     document: (d) => `File format: ${d.format}` + (d.pages ? `, ${d.pages} pages` : "") +
       (d.warnings.length ? ` · note: ${d.warnings.join("; ")}` : ""),
     verdicts: {
@@ -96,9 +134,20 @@ const TEXTS = {
       "unsupported-language": ["Unsupported language", "Less than half of the letters are Hangul; this tool only checks Korean text."],
     },
     empty: "Paste a text or choose a file first.",
-    busy: "The server is busy checking other texts. Please try again in a few seconds.",
-    failed: "Could not check the text",
-    feedbackFailed: "Could not send the feedback",
+    errors: {
+      busy: "The server is busy checking other texts. Please try again in a few seconds.",
+      deep_unavailable: (b) => `Deep mode is not installed on this server. Check in fast mode, or ask the administrator to run ${b.install || "pip install 'kodetect[deep]'"}.`,
+      model_unavailable: (b) => `This mode's model cannot be loaded on this server (${b.detail}).`,
+      too_large: (b) => `Too large: ${b.detail}`,
+      unsupported_format: (b) => `Unsupported file: ${b.detail}`,
+      unsupported_media_type: (b) => `Bad request: ${b.detail}`,
+      unreadable: (b) => `Cannot read the file: ${b.detail}`,
+      invalid_input: (b) => `Cannot check this text: ${b.detail}`,
+      invalid_request: (b) => `Invalid request: ${b.detail}`,
+      network: "Could not reach the server. Is it running?",
+      other: (b, status) => `Could not check the text (HTTP ${status})${b.detail ? ": " + b.detail : ""}.`,
+    },
+    feedbackFailed: "Could not send the feedback. Please try again.",
     toggle: "한국어",
   },
 };
@@ -118,6 +167,22 @@ function percentAtMost(rate) {
   const tenths = Math.ceil(Math.round(rate * 1e9) / 1e6);
   return `${(tenths / 10).toFixed(1).replace(/\.0$/, "")}%`;
 }
+let modelInfo = null; // GET v1/model: signals (ko/en), reference histogram
+
+function pct(share) {
+  const p = share * 100;
+  return (p > 0 && p < 1) || (p > 99 && p < 100) ? `${p.toFixed(1)}%` : `${p.toFixed(0)}%`;
+}
+
+// Reasons an unreadable document gives, said in Korean; the English page shows the server's own line.
+function unreadableKo(detail) {
+  if (/password/.test(detail)) return "암호가 걸린 문서라 읽을 수 없습니다. 암호를 풀고 저장한 파일을 올려 주세요.";
+  if (/distribution/.test(detail)) return "배포용으로 잠긴 한글 문서라 읽을 수 없습니다. 한글에서 일반 문서로 저장한 파일을 올려 주세요.";
+  if (/image|scan|text layer/.test(detail)) return "글자가 없는 (스캔 이미지) PDF입니다. 글자를 선택할 수 있는 PDF나 원본 문서를 올려 주세요.";
+  if (/damaged|corrupt|not a readable/.test(detail)) return "파일이 손상되어 읽을 수 없습니다.";
+  if (/no text/.test(detail)) return "문서에서 글을 찾지 못했습니다.";
+  return "파일을 읽을 수 없습니다 (손상되었거나 보호된 문서일 수 있습니다).";
+}
 
 function applyLanguage() {
   document.documentElement.lang = lang;
@@ -125,7 +190,16 @@ function applyLanguage() {
   document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   $("lang-toggle").textContent = t("toggle");
   renderProfileOptions();
+  updateThresholdHelp();
   if (current) renderResult(current.detection, current.text);
+  if (lastError) showError(messageFor(lastError.body, lastError.status));
+}
+
+function updateThresholdHelp() {
+  const value = $("threshold-mode").value;
+  const profile = profiles.profiles.find((p) => PROFILE + p.name === value);
+  $("threshold-help").textContent = profile ? t("profileInfo")(profile)
+    : t(value === "balanced" ? "helpBalanced" : "helpLowFpr");
 }
 
 // --- profiles: thresholds fitted to the owner's writing, offered next to the threshold modes --------------
@@ -159,6 +233,7 @@ function renderProfileOptions(initial = false) {
   const wanted = initial && profiles.default ? PROFILE + profiles.default : chosen;
   const option = Array.from(select.options).find((o) => o.value === wanted && !o.disabled);
   select.value = option ? wanted : "low-fpr";
+  updateThresholdHelp();
 }
 
 // --- input: text or file --------------------------------------------------------------------------------
@@ -183,6 +258,7 @@ drop.addEventListener("drop", (e) => {
 $("file").addEventListener("change", (e) => chooseFile(e.target.files[0]));
 $("mode").addEventListener("change", () => renderProfileOptions());
 $("file-clear").addEventListener("click", (e) => { e.stopPropagation(); chooseFile(null); });
+$("threshold-mode").addEventListener("change", updateThresholdHelp);
 $("lang-toggle").addEventListener("click", () => {
   lang = lang === "ko" ? "en" : "ko";
   localStorage.setItem("kodetect-lang", lang);
@@ -191,15 +267,21 @@ $("lang-toggle").addEventListener("click", () => {
 
 // --- calling the API ------------------------------------------------------------------------------------
 
-async function errorMessage(response) {
-  if (response.status === 503) return t("busy");
+let lastError = null; // {body, status}: kept so the message follows a change of language
+
+// Errors carry {detail, code}; the code decides what the page says, in its own language.
+function messageFor(body, status) {
+  const errors = t("errors");
+  const said = errors[body.code] || errors.other;
+  return typeof said === "function" ? said(body, status) : said;
+}
+
+async function errorBody(response) {
   try {
     const body = await response.json();
-    // FastAPI validation errors are a list of {msg}; ours are one string.
-    const detail = Array.isArray(body.detail) ? body.detail.map((d) => d.msg).join("; ") : body.detail;
-    return `${t("failed")}: ${detail}`;
+    return typeof body === "object" && body ? body : {};
   } catch {
-    return `${t("failed")} (HTTP ${response.status})`;
+    return {};
   }
 }
 
@@ -208,9 +290,25 @@ function showError(message) {
   $("error").hidden = !message;
 }
 
+function failWith(body, status) {
+  lastError = { body, status };
+  showError(messageFor(body, status));
+}
+
+// A new check starts from a clean page: the previous result, its feedback and any error go.
+function clearResult() {
+  current = null;
+  lastError = null;
+  showError("");
+  $("result").hidden = true;
+  $("evidence").replaceChildren();
+  $("highlighted").replaceChildren();
+  document.querySelectorAll("#feedback button").forEach((b) => { b.disabled = true; });
+}
+
 $("check-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  showError("");
+  clearResult();
   const text = $("text").value;
   const choice = $("threshold-mode").value;
   // A profile replaces the threshold mode: the request names one or the other, never both.
@@ -238,13 +336,13 @@ $("check-form").addEventListener("submit", async (e) => {
   button.textContent = t("checking");
   try {
     const response = await request;
-    if (!response.ok) { showError(await errorMessage(response)); return; }
+    if (!response.ok) { failWith(await errorBody(response), response.status); return; }
     const detection = await response.json();
     current = { detection, text: detection.extracted_text ?? text };
     renderResult(detection, current.text);
     resetFeedback(detection.verdict);
   } catch (err) {
-    showError(`${t("failed")}: ${err}`);
+    failWith({ code: "network", detail: String(err) }, 0);
   } finally {
     button.disabled = false;
     button.textContent = t("submit");
@@ -253,8 +351,8 @@ $("check-form").addEventListener("submit", async (e) => {
 
 // --- rendering the result -------------------------------------------------------------------------------
 
-// 0 → green (human-like), 1 → red (AI-like).
-function colour(p) { return `hsl(${Math.round(120 * (1 - p))}, 65%, 82%)`; }
+// The same three bands as the legend (and the command line): a colour says a range in words.
+function band(p) { return p < 0.35 ? "band-human" : p < 0.65 ? "band-middle" : "band-ai"; }
 
 function renderResult(d, text) {
   $("result").hidden = false;
@@ -271,12 +369,13 @@ function renderResult(d, text) {
   $("profile-info").textContent = d.profile ? t("profileInfo")(d.profile) : "";
   $("document-info").hidden = !d.document;
   if (d.document) $("document-info").textContent = t("document")(d.document);
-  renderSentences(d.sentences, text);
+  renderPlacement(d.placement, p);
+  renderSentences(d.sentences, text, p !== null);
   renderEvidence(d.evidence);
   $("model-version").textContent = d.model_version;
 }
 
-function renderSentences(sentences, text) {
+function renderSentences(sentences, text, judged) {
   // Offsets count Unicode code points (Python str indices), not UTF-16 units: index an array of code points.
   const chars = Array.from(text);
   const box = $("highlighted");
@@ -287,10 +386,11 @@ function renderSentences(sentences, text) {
     const mark = document.createElement("mark");
     mark.textContent = chars.slice(s.start, s.end).join("");
     if (s.ai_probability === null) {
-      mark.style.background = "#eceff2";
+      mark.className = "band-none";
+      mark.title = judged ? t("tooShort") : t("noScore");
     } else {
-      mark.style.background = colour(s.ai_probability);
-      mark.title = `${t("probability")}: ${(s.ai_probability * 100).toFixed(1)}%`;
+      mark.className = band(s.ai_probability);
+      mark.title = t("sentenceTitle")(`${(s.ai_probability * 100).toFixed(0)}%`);
     }
     box.append(mark);
     pos = Math.max(pos, s.end);
@@ -298,20 +398,68 @@ function renderSentences(sentences, text) {
   if (pos < chars.length) box.append(chars.slice(pos).join(""));
 }
 
+function evidenceSentence(e) {
+  if (e.explanation && e.explanation[lang]) return e.explanation[lang];
+  const described = modelInfo && modelInfo.signals && modelInfo.signals[e.name];
+  return described ? described[lang] : e.description;
+}
+
 function renderEvidence(evidence) {
-  const body = $("evidence").querySelector("tbody");
-  body.replaceChildren();
+  const list = $("evidence");
+  list.replaceChildren();
   for (const e of evidence) {
-    const row = document.createElement("tr");
-    const cells = [e.name, Number(e.value.toFixed(4)).toString(), t("dir")[e.direction] || e.direction, e.description];
-    cells.forEach((value, i) => {
-      const cell = document.createElement("td");
-      cell.textContent = value;
-      if (i === 2) cell.className = `dir-${e.direction}`;
-      row.append(cell);
-    });
-    body.append(row);
+    const item = document.createElement("li");
+    const side = document.createElement("span");
+    side.className = `side dir-${e.direction}`;
+    side.textContent = t("dir")[e.direction] || e.direction;
+    const said = document.createElement("span");
+    said.className = "said";
+    said.textContent = evidenceSentence(e);
+    item.append(side, said);
+    list.append(item);
   }
+}
+
+// --- where the score falls among the reference texts ------------------------------------------------------
+
+// The chart's own namespace (SVG), so elements made here are drawn as SVG.
+const SVG = $("placement-chart").namespaceURI;
+
+function svg(tag, attributes, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function renderPlacement(where, p) {
+  const reference = modelInfo && modelInfo.reference;
+  $("placement").hidden = !where || !reference || p === null;
+  if ($("placement").hidden) return;
+  const chart = $("placement-chart");
+  chart.replaceChildren();
+  const bins = reference.human.length;
+  const width = 400 / bins;
+  const tallest = Math.max(...reference.human, ...reference.ai, 0.01);
+  // People's texts grow up from the middle line, AI texts down from it; the dark line is this text's score.
+  // Labels live outside the drawing, which stretches to the page's width.
+  reference.human.forEach((share, i) => {
+    const h = (share / tallest) * 46;
+    chart.append(svg("rect", { x: i * width + 0.5, y: 48 - h, width: width - 1, height: h, class: "bar-human" }));
+  });
+  reference.ai.forEach((share, i) => {
+    const h = (share / tallest) * 46;
+    chart.append(svg("rect", { x: i * width + 0.5, y: 52, width: width - 1, height: h, class: "bar-ai" }));
+  });
+  chart.append(svg("line", { x1: 0, x2: 400, y1: 50, y2: 50, class: "axis" }));
+  const x = Math.min(Math.max(p * 400, 1.5), 398.5);
+  chart.append(svg("line", { x1: x, x2: x, y1: 0, y2: 100, class: "marker" }));
+  const marker = $("placement-marker");
+  marker.textContent = `${t("chartThis")} ${(p * 100).toFixed(0)}%`;
+  marker.style.left = p > 0.75 ? "auto" : `calc(${p * 100}% + 6px)`;
+  marker.style.right = p > 0.75 ? `calc(${(1 - p) * 100}% + 6px)` : "auto";
+  chart.setAttribute("aria-label", t("placement")(where));
+  $("placement-text").textContent = t("placement")(where);
 }
 
 // --- feedback -------------------------------------------------------------------------------------------
@@ -328,6 +476,7 @@ function resetFeedback(verdict) {
 }
 
 async function sendFeedback(label) {
+  if (!current) return;
   const buttons = document.querySelectorAll("#feedback button");
   buttons.forEach((b) => { b.disabled = true; });
   try {
@@ -340,9 +489,9 @@ async function sendFeedback(label) {
     $("feedback-verdict").hidden = true;
     $("feedback-label").hidden = true;
     $("feedback-thanks").hidden = false;
-  } catch (err) {
+  } catch {
     buttons.forEach((b) => { b.disabled = false; });
-    showError(`${t("feedbackFailed")}: ${err.message}`);
+    showError(t("feedbackFailed"));
   }
 }
 
@@ -355,5 +504,9 @@ document.querySelectorAll("#feedback-label button").forEach((b) => b.addEventLis
   sendFeedback(b.dataset.label);
 }));
 
+fetch("v1/model").then((r) => (r.ok ? r.json() : null)).then((info) => {
+  modelInfo = info;
+  if (current) renderResult(current.detection, current.text);
+}).catch(() => {});
 applyLanguage();
 loadProfiles();
