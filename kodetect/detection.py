@@ -21,6 +21,7 @@ DETECTION_FIELDS: tuple[str, ...] = (
     "evidence",
     "normalization",
     "model",
+    "attribution",
 )
 
 
@@ -71,6 +72,18 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """Which model family the text reads most like: a resemblance, never proof of who wrote it.
+
+    `family` is a family key (kodetect.eval.generator_families), or "unknown" when no family is
+    likely enough; `probabilities` gives every family the classifier knows, most likely first.
+    """
+
+    family: str
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Detection:
     ai_probability: float | None
     verdict: Verdict
@@ -80,6 +93,8 @@ class Detection:
     evidence: list[Evidence]
     normalization: NormalizationReport
     model: ModelInfo
+    # Only for `ai` and `uncertain` verdicts; None otherwise (kodetect/attribution/).
+    attribution: Attribution | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with exactly the `Detection` fields, in contract order."""

@@ -6,7 +6,8 @@ Every split here is therefore by prompt, never by text: `prompt_key` names the p
 answered, and no key ever sits on both sides of a split.
 
 Pure functions of rows and predictions (no features, no I/O): a "fit" is any callable
-`fit(train examples) -> predict(test examples) -> probability matrix`, with one column per label.
+`fit(train examples) -> predict(test examples) -> score matrix` (probabilities or margins, higher =
+more likely), one column per label.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ Fit = Callable[[Sequence[AttributionExample]], Predict]
 
 
 def leave_prompt_out(fit: Fit, examples: Sequence[AttributionExample], k: int = 5, seed: int = 0) -> np.ndarray:
-    """Out-of-fold probabilities: each example is predicted by a fit that never saw its prompt.
+    """Out-of-fold scores: each example is predicted by a fit that never saw its prompt.
 
     Returns one row per example, in order. The fit must return the same columns every time (the
     labels it was told about, not only those present in its training fold).
@@ -140,7 +141,7 @@ class SourceHeldOut:
 
     source: str
     indices: np.ndarray  # into the examples given to `leave_one_source_out`
-    probabilities: np.ndarray
+    probabilities: np.ndarray  # the fit's scores, one row per index
     trained_families: frozenset[str]  # families the fit saw in other sources
 
 
