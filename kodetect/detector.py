@@ -18,7 +18,8 @@ from typing import Any, overload
 
 import numpy as np
 
-from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
+from kodetect.attribution import ATTRIBUTED_VERDICTS, attribute
+from kodetect.detection import Attribution, Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
 from kodetect.errors import InputError, ModelError
 from kodetect.features.language_model import LM_FEATURE_DESCRIPTIONS, LM_FEATURES, lm_features_by_span
 from kodetect.features.stylometry import FEATURE_DESCRIPTIONS, SentenceStats, analysis_stats, features_from_stats
@@ -218,9 +219,13 @@ class Detector:
             for (a, b), p in zip(spans, probabilities[1:], strict=True)
         ]
         evidence = self._feature_evidence(matrix[0]) + self._tampering_evidence(report)
-        return self._detection(probability, self._threshold.verdict(probability), sentences, evidence, report)
+        verdict = self._threshold.verdict(probability)
+        # Computed after the verdict and only for these verdicts, so human texts never pay for it.
+        attribution = attribute(text, sentences_all) if verdict in ATTRIBUTED_VERDICTS else None
+        return self._detection(probability, verdict, sentences, evidence, report, attribution)
 
-    def _detection(self, probability, verdict, sentences, evidence, report) -> Detection:
+    def _detection(self, probability, verdict, sentences, evidence, report,
+                   attribution: Attribution | None = None) -> Detection:
         return Detection(
             ai_probability=None if probability is None else round(probability, 4),
             verdict=verdict,
@@ -230,6 +235,7 @@ class Detector:
             evidence=evidence,
             normalization=report,
             model=self.model_info,
+            attribution=attribution,
         )
 
     def _feature_evidence(self, row: np.ndarray) -> list[Evidence]:

@@ -82,3 +82,30 @@ def test_paste_highlight_and_feedback(server):
     with sqlite3.connect(db) as connection:
         rows = connection.execute("select label from feedback").fetchall()
     assert len(rows) == 1 and rows[0][0] in ("human", "ai")
+
+
+def test_page_names_the_most_similar_model_family_only_for_ai_text(server):
+    url, _ = server
+    ai = (ROOT / "examples" / "ai_generated.txt").read_text("utf-8")
+    human = (ROOT / "examples" / "human_essay.txt").read_text("utf-8")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        page.goto(url)
+        page.fill("#text", ai)
+        page.click("#submit")
+        page.wait_for_selector("#attribution:not([hidden])", timeout=60_000)
+        line = page.locator("#attribution").inner_text()
+        assert "가장 비슷한 모델 계열:" in line and "증거는 아닙니다" in line
+        assert "%" in page.locator("#attribution-family").inner_text() or "알 수 없음" in line
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "page-attribution.png"), full_page=True)
+        page.click("#lang-toggle")
+        assert "Most similar model family" in page.locator("#attribution").inner_text()
+        page.click("#lang-toggle")
+        page.fill("#text", human)
+        page.click("#submit")
+        page.wait_for_function("document.querySelector('#verdict-badge').className.includes('human')",
+                               timeout=60_000)
+        assert page.locator("#attribution").is_hidden()
+        browser.close()

@@ -9,7 +9,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
-from kodetect.detection import Detection, Evidence, SentenceScore
+from kodetect.attribution.names import UNKNOWN, display_name
+from kodetect.detection import Attribution, Detection, Evidence, SentenceScore
 from kodetect.text.normalize import tampering_kind
 
 # Sentence colour bands. They guide the eye only; the verdict's thresholds belong to the model.
@@ -17,6 +18,8 @@ LOW_BAND = 0.35
 HIGH_BAND = 0.65
 BAR_WIDTH = 20
 TOP_EVIDENCE = 5
+# Families listed after the most similar one.
+RUNNERS_UP = 2
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -61,6 +64,8 @@ def render_detection(
     lines.append(_probability_line(detection.ai_probability, paint))
     lines.append(paint(VERDICT_LINES.get(detection.verdict, detection.verdict),
                        _VERDICT_COLORS.get(detection.verdict, _BOLD)))
+    if detection.attribution is not None:
+        lines += attribution_lines(detection.attribution, paint)
     lines.append(paint(
         f"model {detection.model.name} {detection.model.version} · mode {detection.mode} · "
         f"threshold mode {detection.threshold_mode}",
@@ -84,6 +89,29 @@ def render_detection(
 def top_evidence_items(evidence: list[Evidence], n: int = TOP_EVIDENCE) -> list[Evidence]:
     """The n items that moved the score most, strongest first."""
     return sorted(evidence, key=lambda e: abs(e.contribution), reverse=True)[:n]
+
+
+def attribution_lines(attribution: Attribution, paint: Paint | None = None) -> list[str]:
+    """The most similar model family with its probability, the next ones, and the caution that goes with it."""
+    paint = paint or _painter(False)
+    ranked = list(attribution.probabilities.items())
+    if attribution.family == UNKNOWN:
+        head = f"{display_name(UNKNOWN)} / {display_name(UNKNOWN, korean=True)}"
+        others = ranked[: RUNNERS_UP + 1]
+        tail = "closest / 가장 가까운 계열: "
+    else:
+        english, hangul = display_name(attribution.family), display_name(attribution.family, korean=True)
+        name = english if english == hangul else f"{english} / {hangul}"
+        head = f"{name} ({_percent(attribution.probabilities.get(attribution.family, 0.0))})"
+        others = [(f, p) for f, p in ranked if f != attribution.family][:RUNNERS_UP]
+        tail = "then / 그다음: "
+    listed = ", ".join(f"{display_name(f)} {_percent(p)}" for f, p in others)
+    first = f"Most similar model family / 가장 비슷한 모델 계열: {paint(head, _BOLD)}"
+    return [
+        first + (f"  ({tail}{listed})" if listed else ""),
+        paint("  a resemblance in style, not proof of which model wrote it / 문체가 닮았다는 뜻일 뿐, "
+              "그 모델이 썼다는 증거는 아닙니다", _DIM),
+    ]
 
 
 def normalization_line(tampering: Mapping[str, int]) -> str | None:

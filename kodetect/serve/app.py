@@ -131,6 +131,13 @@ class ModelRef(BaseModel):
     version: str
 
 
+class AttributionOut(BaseModel):
+    family: str = Field(description="The model family the text most resembles (gpt, claude, google, qwen, llama, "
+                        "mistral, solar, exaone, korean, other), or 'unknown' when no family is likely enough. "
+                        "A resemblance in style, not proof of which model wrote the text.")
+    probabilities: dict[str, float] = Field(description="Probability of every family, most likely first.")
+
+
 class DetectionResponse(BaseModel):
     ai_probability: float | None = Field(description="Calibrated probability of AI authorship; null on abstention.")
     verdict: Literal["ai", "human", "uncertain", "insufficient", "unsupported-language"]
@@ -140,6 +147,8 @@ class DetectionResponse(BaseModel):
     evidence: list[EvidenceOut]
     normalization: NormalizationOut
     model: ModelRef
+    attribution: AttributionOut | None = Field(
+        description="Most similar model family, for 'ai' and 'uncertain' verdicts only; null otherwise.")
     detection_id: str = Field(description="Identifier to send feedback about this detection.")
     model_version: str = Field(description="Version of the model that answered.")
 
