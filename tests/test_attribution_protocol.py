@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -199,3 +200,21 @@ def test_every_training_row_has_a_prompt_key_shared_across_models() -> None:
     assert min(mt_bench) >= 81 and max(mt_bench) <= 170
     # Row ids never serve as keys for the benchmark sources: each has a parsed key.
     assert not [e for e in examples if e.prompt == e.id and e.source == "instructkr/LogicKor"]
+
+
+def test_single_family_cells_and_the_cap() -> None:
+    from kodetect.attribution.data import cap_family_sources, single_family_cells
+
+    examples = [
+        AttributionExample("a", "t", "gpt-4o", "gpt", "katfish-essay", "p1", "essay"),
+        AttributionExample("b", "t", "gpt-4o", "gpt", "katfish-essay", "p2", "essay"),
+        AttributionExample("c", "t", "gpt-4o", "gpt", "pnu", "p3", "essay"),
+        AttributionExample("d", "t", "gemma-2-9b-it", "google", "pnu", "p3", "essay"),
+    ]
+    # KatFish's essays are GPT's alone there; pnu's essays come from two families.
+    assert single_family_cells(examples) == {"katfish-essay/essay": "gpt"}
+    many = [AttributionExample(f"{g}{i}", "t", g, "gpt", "s", f"p{i}", "qa") for g in ("x", "y") for i in range(10)]
+    capped = cap_family_sources(many, 6)
+    assert len(capped) == 6 and Counter(e.generator for e in capped) == {"x": 3, "y": 3}  # spread over generators
+    assert capped == [e for e in many if e in capped]  # input order kept
+    assert cap_family_sources(many, 6) == capped  # deterministic
