@@ -5,7 +5,7 @@ Controls against shortcuts:
   comments, KoChatGPT's chat turns, KoMT-Bench's reference answers, Danawa's reviews and the GPT-4o
   essays, poems and abstracts of KatFish's seed-42 train split are all GPT, so they teach "a poem is
   GPT", not what GPT's writing is like. With them kept, KatFish's Qwen2, Llama3.1 and Solar texts
-  were nearly all called GPT (the report's "single-family cells kept" row measures it). So KatFish's
+  were nearly all called GPT (the report's "cells kept" columns measure it). So KatFish's
   train split is read, as the detector's training reads it, and then falls to this rule; what remains
   is answers, judgments, role-play and writing tasks that several families answered in one source;
 * a source is capped per family (`FAMILY_SOURCE_CAP`, picks spread evenly over its generators);
