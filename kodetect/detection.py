@@ -30,6 +30,7 @@ DETECTION_FIELDS: tuple[str, ...] = (
     "normalization",
     "model",
     "profile",
+    "attribution",
 )
 
 
@@ -107,6 +108,19 @@ class ProfileInfo:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """Which model family the text reads most like: a resemblance, never proof of who wrote it.
+
+    `family` is a family key (kodetect.eval.generator_families), or "unknown" when no family is
+    likely enough; `probabilities` gives every family the classifier knows, most likely first.
+    """
+
+    family: str = described("The most similar family's key, or \"unknown\" when none is likely enough: a "
+                            "resemblance in style, not proof of which model wrote the text.")
+    probabilities: dict[str, float] = described("Every family the classifier knows, most likely first.")
+
+
+@dataclass(frozen=True)
 class Detection:
     ai_probability: float | None = described("Calibrated probability of AI authorship; null on abstention.")
     verdict: Verdict
@@ -118,6 +132,9 @@ class Detection:
     model: ModelInfo
     profile: ProfileInfo | None = described("The profile whose thresholds decided the verdict; null without one.",
                                             default=None)
+    attribution: Attribution | None = described(
+        "Which model family the text reads most like (a resemblance, not proof); only for ai and uncertain "
+        "verdicts, null otherwise.", default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with exactly the `Detection` fields, in contract order."""

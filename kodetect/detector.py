@@ -22,8 +22,17 @@ from typing import Any, overload
 
 import numpy as np
 
+from kodetect.attribution import ATTRIBUTED_VERDICTS, attribute
 from kodetect.calibration.sentences import SentenceCalibration, logit
-from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, ProfileInfo, SentenceScore
+from kodetect.detection import (
+    Attribution,
+    Detection,
+    Evidence,
+    ModelInfo,
+    NormalizationReport,
+    ProfileInfo,
+    SentenceScore,
+)
 from kodetect.errors import ExtraMissing, InputError, ModelError
 from kodetect.explain import TextContext, Windows, feature_evidence, tampering_evidence
 from kodetect.features.language_model import LM_FEATURES, lm_features_by_span
@@ -237,7 +246,10 @@ class Detector:
         sentences = [SentenceScore(a, b, text[a:b], None if np.isnan(p) else round(float(p), 4))
                      for (a, b), p in zip(spans, window_ps, strict=True)]
         evidence = self._evidence(prepared, scored) + tampering_evidence(report)  # explain
-        return self._detection(probability, self._threshold.verdict(probability), sentences, evidence, report)
+        verdict = self._threshold.verdict(probability)
+        # After the verdict and only for these verdicts, so people's texts never pay for it.
+        attribution = attribute(text, prepared.analysis.sentences) if verdict in ATTRIBUTED_VERDICTS else None
+        return self._detection(probability, verdict, sentences, evidence, report, attribution)
 
     def sentence_scores(self, text: str) -> ScoredRuns | None:
         """The raw scores behind a detection's sentence probabilities (None when the verdict abstains):
@@ -318,7 +330,8 @@ class Detector:
         return lm_features_by_span(scored.stats, scored.token_starts, spans)
 
     def _detection(self, probability: float | None, verdict: str, sentences: list[SentenceScore],
-                   evidence: list[Evidence], report: NormalizationReport) -> Detection:
+                   evidence: list[Evidence], report: NormalizationReport,
+                   attribution: Attribution | None = None) -> Detection:
         return Detection(
             ai_probability=None if probability is None else round(probability, 4),
             verdict=verdict,
@@ -329,6 +342,7 @@ class Detector:
             normalization=report,
             model=self.model_info,
             profile=self._profile_info,
+            attribution=attribution,
         )
 
     @property

@@ -120,7 +120,7 @@ def test_parquet_output_has_the_jsonl_fields(fake, tmp_path):
     assert table.schema.field("id").type == pa.string()  # JSONL ids may be numbers or strings
     assert table.schema.field("ai_probability").type == pa.float64()
     json_columns = json.loads(table.schema.metadata[b"kodetect.json_columns"])
-    assert json_columns == ["sentences", "evidence", "normalization", "model", "profile"]
+    assert json_columns == ["sentences", "evidence", "normalization", "model", "profile", "attribution"]
     for expected, got in zip(read_jsonl(as_jsonl), table.to_pylist(), strict=True):
         assert got["id"] == (expected["id"] if isinstance(expected["id"], str) else json.dumps(expected["id"]))
         if "error" in expected:
@@ -128,7 +128,7 @@ def test_parquet_output_has_the_jsonl_fields(fake, tmp_path):
             assert all(got[name] is None for name in DETECTION_FIELDS)
         else:
             assert got["error"] is None
-            # A null JSON field (no profile) is a null cell, not the string "null".
+            # A null JSON field (no profile, or no attribution of a human verdict) is a null cell, not "null".
             decoded = {name: json.loads(got[name]) if name in json_columns and got[name] is not None else got[name]
                        for name in DETECTION_FIELDS}
             assert decoded == {name: expected[name] for name in DETECTION_FIELDS}

@@ -260,13 +260,13 @@ def test_quick_report_end_to_end(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     report = out.read_text("utf-8")
-    for title in ("KatFish", "Leave one source out", "Leave one generator family out", "Cross-genre", "Length",
-                  "Calibration", "Profiles", "Robustness", "Speed", "Batch at scale"):
+    for title in ("KatFish", "Leave one source out", "Leave one generator family out", "Which model family wrote it",
+                  "Cross-genre", "Length", "Calibration", "Profiles", "Robustness", "Speed", "Batch at scale"):
         assert f"## {title}" in report
     assert "| ending-switch |" in report and "Mixed documents" in report
     assert "(failed)" not in report
     assert "Deep mode not measured" in report or "deep mode not requested" in report
-    for name in ("roc_katfish", "roc_heldout", "histograms", "length", "reliability"):
+    for name in ("roc_katfish", "roc_heldout", "histograms", "length", "reliability", "attribution_confusion"):
         assert (tmp_path / "docs" / "figures" / f"{name}.png").exists()
     assert "No detector should be the sole basis" in done.stdout
 

@@ -234,3 +234,27 @@ def test_docs_page_works_offline(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "docs.png"))
     page.close()
+
+
+def test_page_names_the_most_similar_model_family_only_for_ai_text(server, browser):
+    url, _ = server
+    ai, human = example_texts()
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    page.goto(url)
+    page.fill("#text", ai)
+    page.click("#submit")
+    page.wait_for_selector("#attribution:not([hidden])", timeout=60_000)
+    line = page.locator("#attribution").inner_text()
+    assert "가장 비슷한 모델 계열:" in line and "증거는 아닙니다" in line
+    assert "%" in page.locator("#attribution-family").inner_text() or "알 수 없음" in line
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-attribution.png"), full_page=True)
+    page.click("#lang-toggle")
+    assert "Most similar model family" in page.locator("#attribution").inner_text()
+    page.click("#lang-toggle")
+    page.fill("#text", human)
+    page.click("#submit")
+    page.wait_for_function("document.querySelector('#verdict-badge').className.includes('human')",
+                           timeout=60_000)
+    assert page.locator("#attribution").is_hidden()
+    page.close()

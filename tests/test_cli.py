@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from batch_fakes import run
 
-from kodetect import __version__
 from kodetect.cli import main as cli
 from kodetect.detection import (
     DETECTION_FIELDS,
@@ -21,6 +20,7 @@ from kodetect.detection import (
     SentenceScore,
 )
 from kodetect.errors import InputError, ModelError
+from kodetect.version import __version__
 
 REPO = Path(__file__).resolve().parents[1]
 HANGUL = re.compile(r"[가-힣]")

@@ -223,7 +223,7 @@ def test_batch_with_a_profile(strict, tmp_path, capsys, workers):
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [r["id"] for r in rows] == [0, 1, 2, 3]
     assert all(r["verdict"] == "ai" and r["threshold_mode"] == "profile:strict" for r in rows)
-    assert all(r["profile"]["name"] == "strict" and list(r)[-1] == "profile" for r in rows)
+    assert all(r["profile"]["name"] == "strict" and list(r)[-2] == "profile" for r in rows)
 
 
 def test_eval_with_a_profile(strict, tmp_path, capsys):

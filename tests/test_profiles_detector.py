@@ -45,7 +45,7 @@ def test_the_profile_decides_the_verdict_and_the_result_says_so(detector, probab
     assert called_ai.threshold_mode == "profile:below"
     assert called_ai.profile == ProfileInfo("below", "2022년 이전 자기소개서", 500, 0.01, 0.006)
     data = called_ai.to_dict()
-    assert tuple(data) == DETECTION_FIELDS and DETECTION_FIELDS[-1] == "profile"
+    assert tuple(data) == DETECTION_FIELDS and DETECTION_FIELDS[-2:] == ("profile", "attribution")
     assert data["profile"] == {"name": "below", "description": "2022년 이전 자기소개서", "human_texts": 500,
                                "target_fpr": 0.01, "fpr_bound": 0.006}
 

@@ -13,6 +13,7 @@ postpones the cost, not the dependency), and there is no exception list.
     calibration                    Platt scaling and threshold modes
     model                          the artifact (heads, calibration, thresholds) and what ships
     profiles                       thresholds fitted to a deployment's own texts, and their files
+    attribution                    which model family a text resembles (its training is under training/)
     explain                        evidence in words: what each signal observed in the text, with quotes
     detector                       the pipeline: normalise, segment, features, score, calibrate, explain
     eval                           metrics, protocols and attacks (they judge scores, not a model)
@@ -37,7 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("features", "documents"),
     ("calibration",),
     ("model",),
-    ("explain", "profiles"),
+    ("attribution", "explain", "profiles"),
     ("detector",),
     ("eval",),
     ("batch", "training"),

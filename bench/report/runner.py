@@ -24,6 +24,7 @@ SECTIONS = {
     "katfish": "katfish:run",
     "loso": "loso:run_sources",
     "families": "loso:run_families",
+    "attribution": "attribution:run",
     "cross-genre": "cross_genre:run",
     "length": "length:run",
     "calibration": "calibration:run",

@@ -21,9 +21,9 @@ never acknowledged); `scores.parquet` is either the old complete file or the new
 `--resume` reads the ids of `scores.parquet` and of the complete parts, and scores only the others.
 
 Columns: `id` (int64 when every input id is a whole number, else string), `ai_probability` (double),
-`verdict`, `mode`, `threshold_mode` (string), `sentences`, `evidence`, `normalization`, `model`
-(each a JSON string of the same value as in JSONL output), and `error` (string, null for scored rows;
-the detection columns are null for error rows).
+`verdict`, `mode`, `threshold_mode` (string), `sentences`, `evidence`, `normalization`, `model`,
+`attribution` (each a JSON string of the same value as in JSONL output; null where that value is
+null), and `error` (string, null for scored rows; the detection columns are null for error rows).
 """
 
 from __future__ import annotations

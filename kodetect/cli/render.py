@@ -11,7 +11,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-from kodetect.detection import Detection, Evidence, ProfileInfo, SentenceScore
+from kodetect.attribution.names import UNKNOWN, display_name
+from kodetect.detection import Attribution, Detection, Evidence, ProfileInfo, SentenceScore
 from kodetect.explain.evidence import TAMPERING_SHORT_KO
 from kodetect.explain.placement import Placement, placement_sentence
 from kodetect.profiles.bounds import percent_at_most
@@ -23,6 +24,8 @@ HIGH_BAND = 0.65
 BAR_WIDTH = 20
 TOP_EVIDENCE = 5
 LANGS = ("ko", "en")
+# Families listed after the most similar one.
+RUNNERS_UP = 2
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -102,6 +105,8 @@ def render_detection(
                        _VERDICT_COLORS.get(detection.verdict, _BOLD)))
     if where is not None:
         lines.append(placement_sentence(where, lang))
+    if detection.attribution is not None:
+        lines += attribution_lines(detection.attribution, paint, lang)
     lines.append(paint(f"{words['model']} {detection.model.name} {detection.model.version} · {words['mode']} "
                        f"{detection.mode} · {words['threshold']} {detection.threshold_mode}", _DIM))
     if detection.profile is not None:
@@ -147,6 +152,27 @@ def top_evidence_items(evidence: list[Evidence], n: int = TOP_EVIDENCE) -> list[
     """The n items that moved the score most, strongest first; tampering notes (no contribution) follow."""
     scored = [e for e in evidence if not e.name.startswith("tampering_")]
     return sorted(scored, key=lambda e: abs(e.contribution), reverse=True)[:n]
+
+
+def attribution_lines(attribution: Attribution, paint: Paint | None = None, lang: str = "en") -> list[str]:
+    """The most similar model family with its probability, the next ones, and the caution that goes with it."""
+    paint = paint or _painter(False)
+    korean = lang == "ko"
+    ranked = list(attribution.probabilities.items())
+    if attribution.family == UNKNOWN:
+        head = display_name(UNKNOWN, korean=korean)
+        others = ranked[: RUNNERS_UP + 1]
+        tail = "가장 가까운 계열: " if korean else "closest: "
+    else:
+        name = display_name(attribution.family, korean=korean)
+        head = f"{name} ({_percent(attribution.probabilities.get(attribution.family, 0.0))})"
+        others = [(f, p) for f, p in ranked if f != attribution.family][:RUNNERS_UP]
+        tail = "그다음: " if korean else "then: "
+    listed = ", ".join(f"{display_name(f, korean=korean)} {_percent(p)}" for f, p in others)
+    label = "가장 비슷한 모델 계열" if korean else "Most similar model family"
+    caution = ("문체가 닮았다는 뜻일 뿐, 그 모델이 썼다는 증거는 아닙니다" if korean
+               else "a resemblance in style, not proof of which model wrote it")
+    return [f"{label}: {paint(head, _BOLD)}" + (f"  ({tail}{listed})" if listed else ""), paint(f"  {caution}", _DIM)]
 
 
 def normalization_line(tampering: Mapping[str, int], lang: str = "en") -> str | None:

@@ -2,16 +2,21 @@
 
 A detector that has seen GPT-4 may still miss Claude: leave-one-source-out cannot show this,
 because one source (e.g. LogicKor) holds 61 generators. Here every `generator` string of the data
-maps to a family, and the protocol trains without one family's AI texts and tests on them.
+maps to a family, and the protocol trains without one family's AI texts and tests on them. The same
+families are the labels of the attribution classifier (kodetect/attribution/).
 
-Families follow the maker of the model, with two Korean families:
+Families follow the maker of the model. Two Korean labs' own base models have their own family
+(EXAONE, LG AI Research; HyperCLOVA X, NAVER: `hpx003` is HCX-003), and two families are Korean:
 
 * "solar": Upstage's Solar and fine-tunes whose name says Solar (T3Q-ko-solar, nox-solar).
-* "korean": models built or fine-tuned in Korea for Korean whose name does not say Solar (KULLM3,
-  EEVE, Bookworm, Synatra, TinyWand, Bllossom, Llama-3-Alpha-Ko, AkaLlama, polyglot-ko). Several
-  of them sit on a Llama, Mistral or Solar base, but their Korean instruction tuning shapes their
-  Korean prose more than the base does, and the question this family answers is whether a detector
-  trained on big-lab outputs catches the Korean community's own models.
+* "korean": models fine-tuned in Korea for Korean whose name does not say Solar (KULLM3, EEVE,
+  Bookworm, Synatra, TinyWand, Bllossom and AtomicGPT-Bllossom, Llama-3-Alpha-Ko, AkaLlama,
+  Llama-VARCO, Llama-DNA, ko-gemma-2, keval and kgrammar, polyglot-ko). Most of them sit on a
+  Llama, Gemma, Mistral or Solar base, but their Korean instruction tuning shapes their Korean prose
+  more than the base does, and the question this family answers is whether a detector trained on
+  big-lab outputs catches the Korean community's own models. By that rule the ko-gemma-2 fine-tunes
+  (davidkim205, rtzr) are Korean, not Google, and simple-keval's keval/kgrammar judges (davidkim205's
+  Korean evaluation fine-tunes) are Korean too.
 
 Community fine-tunes of other bases go with their base (Lumimaid and Sonar with Llama, OpenChat,
 Toppy and WizardLM-2 with Mistral). Strings matching no rule fall into "other".
@@ -37,22 +42,27 @@ FAMILIES = {
     "llama": "Llama (Meta) and its fine-tunes",
     "mistral": "Mistral and its fine-tunes",
     "solar": "Solar-based (Upstage)",
-    "korean": "Korean models (KULLM, EEVE, Synatra, polyglot-ko, ...)",
+    "exaone": "EXAONE (LG AI Research)",
+    "hyperclova": "HyperCLOVA X (NAVER)",
+    "korean": "Korean fine-tunes (KULLM, EEVE, Synatra, Bllossom, ko-gemma, ...)",
     "other": "other (Cohere, Orion, GLM, Phi)",
 }
 
 # First match wins, so the Korean and Solar rules come before the base-model rules that their
-# names would also match (e.g. "llama-3-Korean-Bllossom" or "T3Q-ko-solar").
+# names would also match (e.g. "llama-3-Korean-Bllossom", "ko-gemma-2-9b-it" or "T3Q-ko-solar").
 _RULES: tuple[tuple[str, str], ...] = (
     ("solar", r"solar"),
-    ("korean", r"^(nlpai-lab|yanolja|maywell|bllossom|allganize|mirlab)/|^polyglot-ko"),
+    ("exaone", r"exaone"),
+    ("hyperclova", r"^hpx|hyperclova|^hcx-"),
+    ("korean", r"^(nlpai-lab|yanolja|maywell|bllossom|allganize|mirlab|ncsoft|dnotitia)/|^polyglot-ko|^eeve-"
+               r"|bllossom|ko-gemma|^(keval|kgrammar)-"),
     ("gpt", r"^(openai/|gpt-|chatgpt$|text-davinci-)"),
     ("claude", r"^(anthropic/|claude)"),
     ("google", r"^google/|gemini|palm-2|gemma"),
     ("qwen", r"qwen"),
     ("llama", r"^meta-llama/|llama|^perplexity/|noromaid|lumimaid"),
     ("mistral", r"^mistralai/|mistral|mixtral|^openchat/|^undi95/|wizardlm-2"),
-    ("other", r"^(cohereforai|orionstarai|thudm|microsoft)/"),
+    ("other", r"^(cohereforai|orionstarai|thudm|microsoft)/|^phi-"),
 )
 _COMPILED = tuple((family, re.compile(pattern)) for family, pattern in _RULES)
 

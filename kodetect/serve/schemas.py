@@ -15,7 +15,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, field_validator
 
-from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, ProfileInfo, SentenceScore
+from kodetect.detection import (
+    Attribution,
+    Detection,
+    Evidence,
+    ModelInfo,
+    NormalizationReport,
+    ProfileInfo,
+    SentenceScore,
+)
 from kodetect.detector import MODES, THRESHOLD_MODES
 from kodetect.documents import ExtractedDocument
 from kodetect.errors import InputError
@@ -119,10 +127,11 @@ NormalizationOut = response_model(NormalizationReport, "NormalizationOut")
 ModelRef = response_model(ModelInfo, "ModelRef")
 ProfileRef = response_model(ProfileInfo, "ProfileRef")
 PlacementOut = response_model(Placement, "PlacementOut")
+AttributionOut = response_model(Attribution, "AttributionOut")
 DetectionResponse = response_model(
     Detection, "DetectionResponse",
     nested={SentenceScore: SentenceOut, Evidence: EvidenceOut, NormalizationReport: NormalizationOut,
-            ModelInfo: ModelRef, ProfileInfo: ProfileRef},
+            ModelInfo: ModelRef, ProfileInfo: ProfileRef, Attribution: AttributionOut},
     detection_id=(str, Field(description="Identifier to send feedback about this detection.")),
     model_version=(str, Field(description="Version of the model that answered.")),
     placement=(PlacementOut | None, Field(description="Where the probability falls among the model's reference "

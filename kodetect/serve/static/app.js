@@ -49,6 +49,15 @@ const TEXTS = {
     thanks: "고맙습니다! 보내 주신 의견은 모델을 개선하는 데 쓰입니다.",
     modelVersion: "모델 버전",
     apiDocs: "API 문서",
+    attributionLabel: "가장 비슷한 모델 계열",
+    attributionCaution: "문체가 닮았다는 뜻일 뿐, 그 모델이 썼다는 증거는 아닙니다. 많은 모델이 다른 계열의 글을 보고 학습해 서로 비슷하게 씁니다.",
+    attributionNext: "그다음",
+    attributionClosest: "어느 계열과도 충분히 닮지 않았습니다. 가장 가까운 계열",
+    families: {
+      gpt: "GPT", claude: "Claude", google: "Gemini/Gemma", qwen: "Qwen", llama: "Llama", mistral: "Mistral",
+      solar: "Solar", exaone: "EXAONE", hyperclova: "HyperCLOVA X", korean: "한국어 파인튜닝 모델", other: "기타",
+      unknown: "알 수 없음",
+    },
     document: (d) => `파일 형식: ${d.format}` + (d.pages ? `, ${d.pages}쪽` : "") +
       (d.warnings.length ? ` · 참고: 파일 이름과 실제 형식이 다릅니다` : ""),
     verdicts: {
@@ -124,6 +133,15 @@ const TEXTS = {
     thanks: "Thank you! Your feedback helps improve the model.",
     modelVersion: "Model version",
     apiDocs: "API documentation",
+    attributionLabel: "Most similar model family",
+    attributionCaution: "A resemblance in style, not proof that this model wrote it. Many models learn from other families' text and write alike.",
+    attributionNext: "then",
+    attributionClosest: "No family is similar enough. Closest",
+    families: {
+      gpt: "GPT", claude: "Claude", google: "Gemini/Gemma", qwen: "Qwen", llama: "Llama", mistral: "Mistral",
+      solar: "Solar", exaone: "EXAONE", hyperclova: "HyperCLOVA X", korean: "Korean fine-tune", other: "other",
+      unknown: "unknown",
+    },
     document: (d) => `File format: ${d.format}` + (d.pages ? `, ${d.pages} pages` : "") +
       (d.warnings.length ? ` · note: ${d.warnings.join("; ")}` : ""),
     verdicts: {
@@ -370,9 +388,26 @@ function renderResult(d, text) {
   $("document-info").hidden = !d.document;
   if (d.document) $("document-info").textContent = t("document")(d.document);
   renderPlacement(d.placement, p);
+  renderAttribution(d.attribution);
   renderSentences(d.sentences, text, p !== null);
   renderEvidence(d.evidence);
   $("model-version").textContent = d.model_version;
+}
+
+function familyName(key) { return t("families")[key] || key; }
+
+function renderAttribution(a) {
+  // Only `ai` and `uncertain` verdicts carry an attribution; it is null otherwise.
+  $("attribution").hidden = !a;
+  if (!a) return;
+  const percent = (p) => `${Math.round(p * 100)}%`;
+  const ranked = Object.entries(a.probabilities).sort((x, y) => y[1] - x[1]);
+  const known = a.family !== "unknown";
+  $("attribution-family").textContent = known
+    ? `${familyName(a.family)} (${percent(a.probabilities[a.family])})` : familyName("unknown");
+  const others = (known ? ranked.filter(([f]) => f !== a.family).slice(0, 2) : ranked.slice(0, 3))
+    .map(([f, p]) => `${familyName(f)} ${percent(p)}`).join(", ");
+  $("attribution-others").textContent = others ? `(${known ? t("attributionNext") : t("attributionClosest")}: ${others})` : "";
 }
 
 function renderSentences(sentences, text, judged) {

@@ -1,0 +1,124 @@
+"""What the family classifier reads: five hashed n-gram views of a text, shared by training and detection.
+
+* `char` (1-3-grams) and `morph` (1-3-grams of function morphemes and content tags) are the
+  detector's own two views (kodetect.features.ngrams), so detection reuses its analysis;
+* `char_long` (4-5-grams) and `word` (1-2-grams of space-separated words) catch a family's
+  favourite phrases ("다음과 같습니다", "도움이 되셨기를"), which 3-grams only see in pieces;
+* `layout` reads the lines of the text as given, before the normaliser sets markdown aside: one
+  token per line (heading, bullet, numbered item, table row, code fence, blank, paragraph, with
+  flags for bold, a closing colon and the line's length) and 1-3-grams of those tokens. The
+  detector must ignore layout, because its human and AI sources differ in it; here, answers to the
+  same prompt by different models differ in it too (one family numbers its points, another bolds
+  a heading per paragraph), and that is the family's habit, not the source's. Leave-one-source-out
+  in the report checks that this holds across sources.
+
+Every view is hashed into `WIDTH` buckets with its own salt. Numpy only (no scipy or scikit-learn),
+like the detector's n-gram heads, so detection pays no import cost for it.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from kodetect.features.ngrams import char_view, morph_view
+from kodetect.text.segment import Sentence
+
+WIDTH = 2**16
+# view -> (unit kind, smallest n, largest n, salt)
+VIEW_SPECS: dict[str, tuple[str, int, int, int]] = {
+    "char": ("chars", 1, 3, 11),
+    "morph": ("tokens", 1, 3, 12),
+    "char_long": ("chars", 4, 5, 13),
+    "word": ("tokens", 1, 2, 14),
+    "layout": ("tokens", 1, 3, 15),
+}
+VIEWS = tuple(VIEW_SPECS)
+# Which string each view reads (several views read the same one).
+VIEW_SOURCE = {"char": "char", "morph": "morph", "char_long": "char", "word": "char", "layout": "layout"}
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+
+_LINE_MARK = re.compile(r"^\s*([-*•·]|\d+[.)]|#+|>|\|)")
+_SHORT_LINE = 40
+
+
+def hashed_ngrams(units: np.ndarray, n_min: int, n_max: int, salt: int, width: int = WIDTH) -> np.ndarray:
+    """Bucket (0..width-1) of every n-gram, n_min <= n <= n_max, of a sequence of 64-bit unit codes."""
+    parts = []
+    with np.errstate(over="ignore"):
+        for n in range(n_min, n_max + 1):
+            count = len(units) - n + 1
+            if count <= 0:
+                break
+            h = np.full(count, _FNV_OFFSET + np.uint64(n) + np.uint64(salt) * np.uint64(0x9E3779B1), dtype=np.uint64)
+            for k in range(n):
+                h = (h ^ units[k : k + count]) * _FNV_PRIME
+            h ^= h >> np.uint64(33)
+            h *= _MIX
+            h ^= h >> np.uint64(29)
+            parts.append((h % np.uint64(width)).astype(np.int64))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _units(kind: str, value: str) -> np.ndarray:
+    if kind == "chars":
+        return np.frombuffer(value.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.array([zlib.crc32(u.encode("utf-8")) for u in value.split()], dtype=np.uint64)
+
+
+def view_buckets(view: str, strings: dict[str, str], width: int = WIDTH) -> np.ndarray:
+    """Hashed n-gram buckets of one view, from the strings made by `view_strings`."""
+    kind, n_min, n_max, salt = VIEW_SPECS[view]
+    return hashed_ngrams(_units(kind, strings[VIEW_SOURCE[view]]), n_min, n_max, salt, width)
+
+
+def layout_string(text: str) -> str:
+    """One token per line of the text as given: its kind and flags (see the module docstring)."""
+    tokens = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            tokens.append("E")
+            continue
+        if stripped.startswith("```"):
+            tokens.append("F")
+            continue
+        mark = _LINE_MARK.match(line)
+        if mark is None:
+            kind = "P"
+        else:
+            symbol = mark.group(1)
+            kind = ("B" if symbol in "-*•·" else "N" if symbol[0].isdigit() else "H" if symbol[0] == "#"
+                    else "Q" if symbol == ">" else "T")
+        if "**" in stripped:
+            kind += "b"
+        if stripped.endswith(":"):
+            kind += "c"
+        if len(stripped) < _SHORT_LINE:
+            kind += "s"
+        tokens.append(kind)
+    return " ".join(tokens)
+
+
+def view_strings(original: str, sentences: Sequence[Sentence]) -> dict[str, str]:
+    """The three strings the views read: from the analysed (normalised) sentences and the original text."""
+    return {"char": char_view(sentences), "morph": morph_view(sentences), "layout": layout_string(original)}
+
+
+def strings_from_cached(original: str, char: str, morph: str) -> dict[str, str]:
+    """The same strings from the detector's cached n-gram views (training reads them from the feature cache)."""
+    return {"char": char, "morph": morph, "layout": layout_string(original)}
+
+
+def tfidf_row(buckets: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One text's TF-IDF vector of one view: bucket indices and L2-normalised sublinear tf x idf weights."""
+    index, counts = np.unique(buckets, return_counts=True)
+    weights = (1.0 + np.log(counts)) * idf[index]
+    norm = float(np.sqrt(weights @ weights))
+    return index, (weights / norm if norm else weights)
