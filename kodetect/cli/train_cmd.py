@@ -36,10 +36,14 @@ def run_train(args: argparse.Namespace) -> int:
     command = "kodetect train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     out = args.out or PACKAGED_MODELS[args.mode]
     model = train(Path(directory), out, seed=args.seed, command=command.strip(), mode=args.mode)
-    validation = model.card["validation"]
+    validation, unseen = model.card["validation"], model.card["out_of_source"]
+    worst = max((v["called_ai_thresholds_without_it"]["low-fpr"], k) for k, v in unseen["by_source"].items()
+                if k.endswith("/human"))
     print(f"wrote {out}.npz and {out}.json (model {model.name} {model.version})")
+    print(f"sources left out of training: AUROC {unseen['auroc_unseen_pooled']}; worst human source called AI "
+          f"at low-fpr thresholds chosen without it: {worst[0]} ({worst[1]})")
     print(
-        f"validation AUROC {validation['auroc']}, TPR at 1% FPR {validation['tpr_at_1pct_fpr']}, "
+        f"in-domain validation AUROC {validation['auroc']}, TPR at 1% FPR {validation['tpr_at_1pct_fpr']}, "
         f"FPR balanced {validation['fpr']['balanced']}, low-fpr {validation['fpr']['low-fpr']}"
     )
     return 0
