@@ -90,8 +90,8 @@ def _features(texts: list[str], mode: str, progress: bool = True):
 
 # Deep mode reads every text with the language model (about a second each on 2 cores), so it trains and
 # calibrates on a stable subsample of each source: at most this many texts per (source, side).
-DEEP_TRAIN_PER_CELL = 200
-DEEP_VALIDATION_PER_CELL = 80
+DEEP_TRAIN_PER_CELL = 120
+DEEP_VALIDATION_PER_CELL = 50
 
 
 def _pools(data_dir: Path, seed: int, mode: str) -> tuple[list[Example], list[Example]]:
