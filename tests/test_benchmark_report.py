@@ -396,7 +396,7 @@ def test_generalization_summary_quotes_out_of_source_numbers_in_both_languages()
     [(english, korean)] = summary.generalization_sentences({"fast": run, "TF-IDF baseline": baseline}, min_n=30)
     assert "pooled AUROC against unseen sources" in english and "95% interval" in english and "odd" in english
     assert "came back `uncertain`" in english and "does not beat it on the mean" in english
-    assert "처음 보는 출처" in korean and "95% 구간" in korean and "앞서지 못합니다" in korean
+    assert "처음 보는 출처" in korean and "95% 구간" in korean and "앞서지 못하고" in korean
 
 
 def test_baseline_holdout_is_cached_on_disk(tmp_path, monkeypatch):
@@ -526,3 +526,19 @@ def test_deep_blocks_read_fast_and_the_baseline_on_deep_modes_texts(monkeypatch)
     sentences = summary.generalization_sentences(runs, min_n=5)
     assert len(sentences) == 3 and "deep mode's subsample" in sentences[1][0]
     assert "for 0 of 5 held-out sources" in sentences[2][0] and "5개 중 0개" in sentences[2][1]
+
+
+def test_card_out_of_source_block_says_which_cuts_are_in_sample():
+    from bench.report.calibration import _card_out_of_source
+
+    block = {"auroc_unseen_pooled": 0.95, "auroc_unseen_by_source": {},
+             "by_source": {"a/human": {"n": 10, "called_ai": {"low-fpr": 0.0}, "uncertain": {"low-fpr": 0.1},
+                                       "called_ai_thresholds_without_it": {"low-fpr": 0.1},
+                                       "uncertain_thresholds_without_it": {"low-fpr": 0.2}}}}
+    section = Section("calibration", "Calibration")
+    _card_out_of_source(section, "fast", {"out_of_source": block})
+    assert "Pooled AUROC vs unseen: 95.00" in section.blocks[0]
+    assert "called AI low-fpr, shipped cuts (in-sample)" in section.blocks[1]
+    assert "| a | human | 10 | – | 0.0 (0/10); unc. 10.0 | 10.0 (1/10) [" in section.blocks[1]
+    _card_out_of_source(section, "deep", {})
+    assert "has no `out_of_source` block" in section.blocks[2]

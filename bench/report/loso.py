@@ -78,7 +78,7 @@ def _deep_pool_note(ctx: Context) -> str:
 def _retrain(ctx: Context, section: Section, protocol: Callable) -> dict[str, list]:
     """`protocol(recipe, train pool, validation pool)` for every recipe that can run here, by mode."""
     recipes = _recipes(ctx, section)
-    warm = list(dict.fromkeys(e.text for _, (train, val) in recipes.items() for e in [*train, *val]))
+    warm = list(dict.fromkeys(e.text for _, (train, val) in recipes.values() for e in [*train, *val]))
     with memoized_features(warm=warm):
         return {mode: protocol(recipe, *pools) for mode, (recipe, pools) in recipes.items()}
 
@@ -201,7 +201,7 @@ def run_families(ctx: Context) -> Section:
         if row["label"] == 1:
             counts[row["generator"]] += 1
     members = family_members(counts)
-    section.blocks.append("Family of every generator string in the data (texts in dev/ and katfish/):")
+    section.blocks.append("Family of every generator string in the data (texts in dev/, dev2/ and katfish/):")
     section.blocks.append(table(
         ["family", "texts", "generators"],
         [[FAMILIES[f], sum(counts[g] for g in gs), ", ".join(f"`{g}`" for g in gs)] for f, gs in members.items()],

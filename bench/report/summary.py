@@ -182,7 +182,7 @@ def _mode_korean(s: RunSummary, baseline: RunSummary | None) -> str:
         mean_ok, worst_ok = s.mean_auroc > baseline.mean_auroc, s.worst.auroc > baseline.worst.auroc
         text += (f" 같은 글에서 TF-IDF 기준 모델은 평균 {100 * baseline.mean_auroc:.1f}, "
                  f"최저 {100 * baseline.worst.auroc:.1f}로, {s.name} 모드가 "
-                 f"평균에서 {'앞섭니다' if mean_ok else '앞서지 못합니다'}, "
+                 f"평균에서 {'앞서고' if mean_ok else '앞서지 못하고'}, "
                  f"최저에서 {'앞섭니다' if worst_ok else '앞서지 못합니다'}.")
     return text
 
