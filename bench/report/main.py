@@ -5,7 +5,7 @@
     python -m bench --only katfish,length   # selected sections
     python -m bench --no-deep               # skip deep mode and the zero-shot LM scores
 
-Sections: katfish, loso, families, cross-genre, length, calibration, attacks, speed, batch (the
+Sections: katfish, loso, families, cross-genre, length, calibration, abstention, attacks, speed, batch (the
 last includes bench/results/batch_*.md, measured by bench/report/batch_throughput.py and
 bench/report/batch_resume.py). Run from the repository root; needs ../shared/data (or $KODETECT_DATA_DIR)
 and exits 2 without it. Deep mode's language-model features of the benchmark texts ship in
