@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from bench.report.context import DEV_FILES, Context, cap_per_group
 from bench.report.markdown import Section, count_rate, table
-from kodetect.detector import KOREAN_PROSE_ENOUGH
-from kodetect.features.vector import Prepared
+from kodetect.detector import KOREAN_PROSE_ENOUGH, abstention
 from kodetect.model.shipped import MIN_HANGUL, MIN_KOREAN_SHARE
 from kodetect.text.language import script_profile
 from kodetect.text.normalize import NormalizedText, normalize
@@ -64,7 +63,7 @@ def outcome(detector, corpus: str, row: dict) -> Outcome:
 def _after(detector, normalized: NormalizedText) -> str | None:
     # The detector's own rule. It reads only the normalised text, so the Kiwi analysis that a full
     # `prepare` adds (most of the cost of 50,000 texts) is left out.
-    return detector._abstention(Prepared(normalized, None))  # noqa: SLF001
+    return abstention(normalized, detector.model_card["min_hangul"], detector.model_card["min_korean_share"])
 
 
 def counts_table(outcomes: Sequence[Outcome], key) -> list[list[object]]:

@@ -22,8 +22,8 @@ import numpy as np
 
 from kodetect.eval.data import file_sha256
 from kodetect.model.shipped import MIN_HANGUL
-from kodetect.training.dataset import DEV_FILES, Example, build_sets, stable_subsample
-from kodetect.training.train import DATA_FILES, DEEP_TRAIN_PER_CELL, DEEP_VALIDATION_PER_CELL
+from kodetect.training.dataset import DEV_FILES, Example, build_sets
+from kodetect.training.train import DATA_FILES, deep_pools
 
 if TYPE_CHECKING:
     from bench.report.lm_seed import Seeding
@@ -224,9 +224,7 @@ class Context:
         with `stable_subsample`, as `kodetect train --mode deep` cuts the full pools (train.py `_pools`).
         The texts are the same objects as in `protocol_pools`, so the fast recipe's out-of-source scores
         can be read on exactly deep mode's texts."""
-        train, validation = self.protocol_pools
-        return (stable_subsample(train, DEEP_TRAIN_PER_CELL),
-                stable_subsample(validation, DEEP_VALIDATION_PER_CELL))
+        return deep_pools(*self.protocol_pools)
 
     @cached_property
     def data_hashes(self) -> dict[str, str]:

@@ -94,12 +94,15 @@ DEEP_TRAIN_PER_CELL = 120
 DEEP_VALIDATION_PER_CELL = 50
 
 
+def deep_pools(train_pool: list[Example], validation_pool: list[Example]) -> tuple[list[Example], list[Example]]:
+    """Deep mode's share of the pools (see DEEP_TRAIN_PER_CELL)."""
+    return (stable_subsample(train_pool, DEEP_TRAIN_PER_CELL),
+            stable_subsample(validation_pool, DEEP_VALIDATION_PER_CELL))
+
+
 def _pools(data_dir: Path, seed: int, mode: str) -> tuple[list[Example], list[Example]]:
-    train_pool, validation_pool = build_sets(data_dir, MIN_HANGUL, seed)
-    if mode == "deep":
-        return stable_subsample(train_pool, DEEP_TRAIN_PER_CELL), stable_subsample(validation_pool,
-                                                                                  DEEP_VALIDATION_PER_CELL)
-    return train_pool, validation_pool
+    pools = build_sets(data_dir, MIN_HANGUL, seed)
+    return deep_pools(*pools) if mode == "deep" else pools
 
 
 def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast") -> ModelArtifact:
