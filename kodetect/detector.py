@@ -43,6 +43,7 @@ from kodetect.model.shipped import MODES, PACKAGED_MODELS
 from kodetect.profiles import Profile, load_profile
 from kodetect.profiles.store import ProfileRef
 from kodetect.text.language import script_profile
+from kodetect.text.normalize import NormalizedText
 
 THRESHOLD_MODES = ("balanced", "low-fpr")
 # A wrong "ai" verdict can cost a person a grade or a job; a missed AI text costs less. Student
@@ -294,16 +295,7 @@ class Detector:
         return prepare(text)
 
     def _abstention(self, prepared: Prepared) -> str | None:
-        """Why not to judge this text, if so. Only the Korean prose counts: code and lines in another
-        script were set aside by the normaliser, so a Korean answer with a code block is judged."""
-        prose = script_profile(prepared.normalized.text)
-        korean_enough = prose.korean_share >= self._model.min_korean_share or prose.hangul >= KOREAN_PROSE_ENOUGH
-        if prose.hangul >= self._model.min_hangul:
-            return None if korean_enough else "unsupported-language"
-        whole = script_profile(prepared.normalized.original)
-        if whole.letters == 0 or whole.korean_share < self._model.min_korean_share:
-            return "unsupported-language"
-        return "insufficient"
+        return abstention(prepared.normalized, self._model.min_hangul, self._model.min_korean_share)
 
     def _document_raw_score(self, prepared: Prepared) -> float:
         """The fusion model's log-odds for the whole text (before calibration)."""
@@ -348,3 +340,16 @@ class Detector:
     @property
     def _profile_info(self) -> ProfileInfo | None:
         return None if self.profile is None else self.profile.info
+
+
+def abstention(normalized: NormalizedText, min_hangul: int, min_korean_share: float) -> str | None:
+    """Why not to judge this text, if so. Only the Korean prose counts: code and lines in another
+    script were set aside by the normaliser, so a Korean answer with a code block is judged."""
+    prose = script_profile(normalized.text)
+    korean_enough = prose.korean_share >= min_korean_share or prose.hangul >= KOREAN_PROSE_ENOUGH
+    if prose.hangul >= min_hangul:
+        return None if korean_enough else "unsupported-language"
+    whole = script_profile(normalized.original)
+    if whole.letters == 0 or whole.korean_share < min_korean_share:
+        return "unsupported-language"
+    return "insufficient"

@@ -261,8 +261,12 @@ def test_quick_report_end_to_end(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     report = out.read_text("utf-8")
     for title in ("KatFish", "Leave one source out", "Leave one generator family out", "Which model family wrote it",
-                  "Cross-genre", "Length", "Calibration", "Profiles", "Robustness", "Speed", "Batch at scale"):
+                  "Cross-genre", "Length", "Calibration", "Profiles", "Abstention", "Robustness", "Speed",
+                  "Batch at scale"):
         assert f"## {title}" in report
+    assert "AUROC vs unseen TF-IDF baseline" in report and "called AI, low-fpr [95% CI]" in report
+    assert "TF-IDF baseline (char 1-4 + word 1-2, logistic regression)" in report
+    assert "lovit/petitions_archive" in report and "judged now, not before" in report
     assert "| ending-switch |" in report and "Mixed documents" in report
     assert "(failed)" not in report
     assert "Deep mode not measured" in report or "deep mode not requested" in report
@@ -275,13 +279,14 @@ def test_included_results_nest_under_the_section_heading():
     assert demote_headings("# Title\n\ntext #1\n## Sub\n###### deep") == "### Title\n\ntext #1\n#### Sub\n###### deep"
 
 
-def test_summary_names_the_worst_genre_or_says_there_was_no_false_positive():
-    genres = {("essay", "katfish-test"): {"low-fpr": (0, 37), "balanced": (2, 37)},
-              ("poetry", "validation"): {"low-fpr": (0, 27), "balanced": (3, 27)}}
-    english, korean = summary._worst_genre(genres, "balanced")
-    assert "11.1%" in english and "poems" in english and "27편 중 3편" in korean
-    english, _ = summary._worst_genre(genres, "low-fpr")
-    assert "no human genre had a single false positive" in english and "27-37" in english
+def test_summary_names_the_worst_source_or_says_there_was_no_false_positive():
+    sources = {("essay", "katfish-essay", "katfish-test"): {"low-fpr": (0, 1, 37), "balanced": (2, 0, 37)},
+               ("poetry", "katfish-poetry", "validation"): {"low-fpr": (0, 2, 27), "balanced": (3, 0, 27)}}
+    english, korean = summary._worst_genre(sources, "balanced")
+    assert "11.1%" in english and "poems, katfish-poetry, validation pool, in-sample" in english
+    assert "27편 중 3편" in korean and "95% 구간" in korean
+    english, _ = summary._worst_genre(sources, "low-fpr")
+    assert "no human source had a single false positive" in english and "27-37" in english
     assert summary._worst_genre({}, "low-fpr") is None
 
 
@@ -294,3 +299,247 @@ def test_with_edited_copies_lists_each_text_once_then_the_copies_a_recipe_adds()
     listed = with_edited_copies(texts + texts[:2])
     assert listed[: len(texts)] == texts
     assert listed[len(texts):] == augment_texts(texts, np.zeros(len(texts)))[0][len(texts):]
+
+
+# --- out-of-source readings (bench/report/source_holdout.py) -------------------------------------
+
+
+def _holdout_pools():
+    """Texts end in a number, AI texts' larger; the 'odd' human source runs high (a genre the others lack)."""
+    rng = np.random.default_rng(0)
+    train, validation = [], []
+    spec = {("news", 0): 0.0, ("reviews", 0): 0.5, ("odd", 0): 2.0, ("chat", 1): 3.0, ("answers", 1): 3.5}
+    for (group, label), centre in spec.items():
+        for i in range(40):
+            ex = Example(f"{group}-{i}", f"{group}-{i}:{rng.normal(centre, 1.0):.4f}", label, group, "g", "x")
+            (validation if i % 4 == 0 else train).append(ex)
+    return train, validation
+
+
+def _number_recipe(texts, labels):
+    return lambda test: np.array([float(t.rsplit(":", 1)[1]) for t in test])
+
+
+def test_read_holdout_tables_name_every_source_and_mark_the_missed_bars():
+    from bench.report.source_holdout import loso_table, rates_table, read_holdout, summarize, summary_tables
+    from kodetect.eval.protocols import out_of_source
+
+    train, validation = _holdout_pools()
+    run = read_holdout("fast", out_of_source(_number_recipe, train, validation))
+    assert [(r.held_out, r.side) for r in run.classic] == [(u.source, u.side) for u in run.unseen]
+    assert {r.mode for r in run.rates} == {"low-fpr", "balanced"}
+    lines = loso_table([run, run]).splitlines()
+    assert lines[0].count("AUROC vs unseen") == 2 and len(lines) == 2 + 5
+    odd = next(line for line in lines if line.startswith("| odd |"))
+    assert "| odd | human | 40 |" in odd
+    rates = rates_table(run)
+    assert "called AI, low-fpr [95% CI]" in rates and "uncertain, balanced" in rates
+    # The odd human source sits among the AI texts: thresholds chosen without it call most of it AI, in bold.
+    assert run.rate("odd", "human", "low-fpr").called_ai_share > 0.01
+    assert "| odd | human | 40 | **" in rates
+    summary = summarize(run, min_n=30)
+    assert summary.n_sources == 5 and summary.worst.held_out == "odd"
+    assert summary.worst_human.source == "odd" and summary.humans_over_bar >= 1
+    aurocs, thresholds = summary_tables([summary], ["all"])
+    assert "sources (n ≥ 30)" in aurocs and "(odd, human)" in aurocs
+    assert f"{summary.humans_over_bar} of 3" in thresholds
+
+
+def test_restrict_keeps_the_scores_of_the_chosen_texts_only():
+    from bench.report.source_holdout import restrict
+    from kodetect.eval.protocols import out_of_source
+
+    train, validation = _holdout_pools()
+    holdout = out_of_source(_number_recipe, train, validation)
+    keep = train[::3] + validation[::2]
+    small = restrict(holdout, keep)
+    assert small.examples == [e for e in holdout.examples if e in set(keep)]
+    index = {e: i for i, e in enumerate(holdout.examples)}
+    np.testing.assert_array_equal(small.scores, holdout.scores[[index[e] for e in small.examples]])
+    kept_validation = [e for e in small.examples if e in set(validation)]
+    assert small.validation.sum() == len(kept_validation)
+    for group, scores in small.contrast.items():
+        assert len(scores) == len(kept_validation)
+        full = dict(zip(validation, holdout.contrast[group], strict=True))
+        np.testing.assert_array_equal(scores, [full[e] for e in kept_validation])
+
+
+def _summary(name: str, mean: float, worst: float):
+    from bench.report.source_holdout import RunSummary
+    from kodetect.eval.heldout import SourceRates, UnseenScore
+
+    low = HeldOutScore("src", "ai", 200, worst, 0.5)
+    human = (SourceRates("h", "human", "low-fpr", 300, 6, 30),)
+    ai = (SourceRates("src", "ai", "low-fpr", 150, 90, 15),)
+    return RunSummary(name, 100, 4, mean, low, low, mean, UnseenScore("src", "ai", 150, worst), mean, human, ai)
+
+
+def test_baseline_and_mode_sentences_say_who_wins():
+    from bench.report.source_holdout import ProtocolRun, beats_baseline, mode_comparison
+
+    text = beats_baseline(_summary("fast", 0.95, 0.80), _summary("TF-IDF baseline", 0.94, 0.85))
+    assert "beats it on the mean" in text and "does **not** beat it on the worst case" in text
+    deep = ProtocolRun("deep", (HeldOutScore("a", "ai", 9, 0.9, 0.1), HeldOutScore("b", "human", 9, 0.8, 0.1)), (), (),
+                       0.9)
+    fast = ProtocolRun("fast", (HeldOutScore("a", "ai", 9, 0.8, 0.1), HeldOutScore("b", "human", 9, 0.85, 0.1)), (),
+                       (), 0.9)
+    sentence = mode_comparison(deep, fast)
+    assert "for 1 of 2 held-out sources" in sentence and "2.50 points" in sentence and "**deep mode" in sentence
+
+
+def test_generalization_summary_quotes_out_of_source_numbers_in_both_languages():
+    from bench.report.source_holdout import read_holdout
+    from kodetect.eval.protocols import out_of_source
+
+    train, validation = _holdout_pools()
+    run = read_holdout("fast", out_of_source(_number_recipe, train, validation))
+    baseline = read_holdout("TF-IDF baseline", out_of_source(_number_recipe, train, validation))
+    [(english, korean)] = summary.generalization_sentences({"fast": run, "TF-IDF baseline": baseline}, min_n=30)
+    assert "pooled AUROC against unseen sources" in english and "95% interval" in english and "odd" in english
+    assert "came back `uncertain`" in english and "does not beat it on the mean" in english
+    assert "처음 보는 출처" in korean and "95% 구간" in korean and "앞서지 못하고" in korean
+
+
+def test_baseline_holdout_is_cached_on_disk(tmp_path, monkeypatch):
+    from bench.report import source_holdout
+
+    monkeypatch.setenv("KODETECT_CACHE_DIR", str(tmp_path))
+    words = ["사과", "바나나", "포도", "딸기", "수박", "참외", "자두", "복숭아"]
+    train, validation = [], []
+    for g, (group, label) in enumerate((("a", 0), ("b", 0), ("c", 1), ("d", 1))):
+        for i in range(12):
+            text = f"{words[(i + g) % 8]} {words[(i * 3 + g) % 8]} {'입니다' if label else '이에요'} {i}"
+            (validation if i % 4 == 0 else train).append(Example(f"{group}{i}", text, label, group, "g", "x"))
+    first = source_holdout.baseline_holdout(train, validation)
+    assert len(list((tmp_path / "bench").glob("out-of-source-tfidf-*.npz"))) == 1
+
+    def refit(*args):
+        raise AssertionError("the cached scores should have been read")
+
+    monkeypatch.setattr("kodetect.eval.protocols.out_of_source", refit)
+    second = source_holdout.baseline_holdout(train, validation)
+    np.testing.assert_allclose(second.scores, first.scores)
+    assert set(second.contrast) == set(first.contrast)
+    for group in first.contrast:
+        np.testing.assert_allclose(second.contrast[group], first.contrast[group])
+
+
+# --- calibration, abstention, cross-genre --------------------------------------------------------
+
+
+def test_card_out_of_source_rows_turn_shares_back_into_counts_with_intervals():
+    from bench.report.calibration import card_out_of_source_rows
+
+    block = {"auroc_unseen_pooled": 0.95, "auroc_unseen_by_source": {"lovit/petitions_archive/human": 0.9},
+             "by_source": {"lovit/petitions_archive/human": {
+                 "n": 200, "called_ai": {"low-fpr": 0.005}, "uncertain": {"low-fpr": 0.1},
+                 "called_ai_thresholds_without_it": {"low-fpr": 0.03},
+                 "uncertain_thresholds_without_it": {"low-fpr": 0.25}}}}
+    [row] = card_out_of_source_rows(block)
+    assert row[:4] == ["lovit/petitions_archive", "human", 200, "90.00"]
+    assert row[4] == "0.5 (1/200); unc. 10.0"
+    assert row[5].startswith("3.0 (6/200) [") and row[5].endswith("; unc. 25.0")
+
+
+def test_rate_uncertain_cell():
+    from bench.report.markdown import rate_uncertain
+
+    assert rate_uncertain(1, 4, 2) == "25.0 (1/4); unc. 50.0"
+    assert rate_uncertain(1, 4, None) == "25.0 (1/4)"
+    assert rate_uncertain(0, 0, 0) == "–"
+
+
+def test_old_language_rule_and_abstention_counts():
+    from bench.report.abstention import Outcome, counts_table, old_rule, prose_target
+
+    assert old_rule("") == "unsupported-language"
+    assert old_rule("가" * 10 + "a" * 20) == "unsupported-language"
+    assert old_rule("가" * 10) == "insufficient"
+    assert old_rule("가" * 60 + "a" * 20) is None
+    outcomes = [Outcome("dev2", "s", 1, "unsupported-language", None, 300),
+                Outcome("dev2", "s", 1, None, None, 250),
+                Outcome("dev2", "s", 1, "insufficient", "insufficient", 20),
+                Outcome("dev", "t", 0, None, "insufficient", 40)]
+    rows = counts_table(outcomes, lambda o: (o.corpus,))
+    assert rows[0] == ["dev", 1, "0.0 (0/1)", "0.0 (0/1)", "0.0 (0/1)", "100.0 (1/1)", 0, 1]
+    assert rows[1] == ["dev2", 3, "33.3 (1/3)", "33.3 (1/3)", "0.0 (0/3)", "33.3 (1/3)", 1, 0]
+    assert prose_target(outcomes) == {"before": (1, 2), "after": (0, 2)}
+
+
+def test_a_korean_answer_with_a_code_block_abstained_before_and_is_judged_now():
+    from bench.report.abstention import outcome
+    from kodetect import Detector
+
+    prose = "이 함수는 목록의 합을 구합니다. 반복문으로 각 원소를 더한 뒤 결과를 돌려줍니다. " * 2
+    code = "```python\n" + "def total(values):\n    result = 0\n    for value in values:\n" * 6 + "```\n"
+    row = {"id": "x", "text": prose + "\n" + code, "label": 1, "source": "repo:x", "genre": "qa-answer"}
+    result = outcome(Detector(mode="fast"), "dev2", row)
+    assert result.before == "unsupported-language" and result.after is None
+    assert result.source == "repo" and result.prose_hangul >= 50
+
+
+def test_genre_table_matches_modes_by_genre():
+    from bench.report.cross_genre import GenreHeldOut, genre_table
+
+    fast = [GenreHeldOut("letter", "pool texts", 3, 4, 0.9, 0.5), GenreHeldOut("wiki", "pool texts", 5, 6, 0.8, 0.4)]
+    deep = [GenreHeldOut("wiki", "pool texts", 2, 2, 0.7, 0.3)]
+    lines = genre_table({"fast": fast, "deep": deep}).splitlines()
+    assert lines[2] == "| letter | pool texts | 3 | 4 | 90.00 | 50.0 | – | – |"
+    assert lines[3] == "| wiki | pool texts | 5 | 6 | 80.00 | 40.0 | 70.00 | 30.0 |"
+
+
+def test_new_sources_apart_moves_only_validation_texts_of_untrained_sources():
+    from bench.report.heldout import new_sources_apart
+
+    texts = [HeldOut("validation", "1", "t", 0, "wiki", "old", "human"),
+             HeldOut("validation", "2", "t", 0, "petition", "new", "human"),
+             HeldOut("katfish-test", "3", "t", 0, "essay", "katfish-essay", "human")]
+    card = {"training_set": {"by_group": {"old": {"human": 3, "ai": 0}, "katfish-essay": {"human": 1, "ai": 1}}}}
+    assert [h.pool for h in new_sources_apart(texts, card)] == ["validation", "validation-new", "katfish-test"]
+    assert new_sources_apart(texts, {}) == texts
+
+
+def test_deep_blocks_read_fast_and_the_baseline_on_deep_modes_texts(monkeypatch):
+    """The deep part of leave one source out, with a number-reading recipe for every mode: deep mode is fitted
+    on its subsample, fast mode and the baseline are read on exactly those texts, and the summary compares them."""
+    from types import SimpleNamespace
+
+    from bench.report import loso
+    from bench.report.source_holdout import BASELINE_LABEL, read_holdout
+    from kodetect.eval.protocols import out_of_source
+
+    train, validation = _holdout_pools()
+    deep_pools = (train[::2], validation[::2])
+    ctx = SimpleNamespace(deep_protocol_pools=deep_pools, settings=SimpleNamespace(loso_min_n=5))
+    holdouts = {"fast": out_of_source(_number_recipe, train, validation),
+                BASELINE_LABEL: out_of_source(_number_recipe, train, validation)}
+    runs = {name: read_holdout(name, h) for name, h in holdouts.items()}
+    monkeypatch.setattr(loso, "zero_shot_results", lambda protocol: {"log-likelihood": protocol(_number_recipe)})
+    section = Section("loso", "Leave one source out")
+    loso._deep_blocks(ctx, section, _number_recipe, runs, holdouts)
+    assert set(runs) == {"fast", BASELINE_LABEL, "deep", "fast, deep subsample", f"{BASELINE_LABEL}, deep subsample"}
+    n_deep = {(u.source, u.side): u.n for u in runs["deep"].unseen}
+    assert n_deep == {(u.source, u.side): u.n for u in runs["fast, deep subsample"].unseen}
+    assert n_deep[("odd", "human")] == 20
+    # The same recipe on the same texts: the comparison finds no difference.
+    text = "\n\n".join(section.blocks)
+    assert "deep mode's AUROC is above fast mode's for 0 of 5" in text and "log-likelihood" in text
+    sentences = summary.generalization_sentences(runs, min_n=5)
+    assert len(sentences) == 3 and "deep mode's subsample" in sentences[1][0]
+    assert "for 0 of 5 held-out sources" in sentences[2][0] and "5개 중 0개" in sentences[2][1]
+
+
+def test_card_out_of_source_block_says_which_cuts_are_in_sample():
+    from bench.report.calibration import _card_out_of_source
+
+    block = {"auroc_unseen_pooled": 0.95, "auroc_unseen_by_source": {},
+             "by_source": {"a/human": {"n": 10, "called_ai": {"low-fpr": 0.0}, "uncertain": {"low-fpr": 0.1},
+                                       "called_ai_thresholds_without_it": {"low-fpr": 0.1},
+                                       "uncertain_thresholds_without_it": {"low-fpr": 0.2}}}}
+    section = Section("calibration", "Calibration")
+    _card_out_of_source(section, "fast", {"out_of_source": block})
+    assert "Pooled AUROC vs unseen: 95.00" in section.blocks[0]
+    assert "called AI low-fpr, shipped cuts (in-sample)" in section.blocks[1]
+    assert "| a | human | 10 | – | 0.0 (0/10); unc. 10.0 | 10.0 (1/10) [" in section.blocks[1]
+    _card_out_of_source(section, "deep", {})
+    assert "has no `out_of_source` block" in section.blocks[2]

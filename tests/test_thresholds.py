@@ -8,6 +8,7 @@ import pytest
 from kodetect.calibration.thresholds import (
     HUMAN_CUT_SHARE,
     LOW_FPR_TARGET,
+    UNCERTAIN_SHARE,
     choose_thresholds,
     cut_for_share,
     source_balanced_weights,
@@ -54,6 +55,8 @@ def test_low_fpr_cut_holds_for_every_human_source_not_only_the_pool():
     assert low.ai >= modes["balanced"].ai
     for mode in modes.values():
         assert mode.human <= mode.ai
+        for side in (easy, hard, ai):
+            assert np.mean((side >= mode.human) & (side < mode.ai)) <= UNCERTAIN_SHARE
 
 
 def test_source_weights_give_every_source_the_same_total():

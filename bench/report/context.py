@@ -22,8 +22,8 @@ import numpy as np
 
 from kodetect.eval.data import file_sha256
 from kodetect.model.shipped import MIN_HANGUL
-from kodetect.training.dataset import Example, build_sets
-from kodetect.training.train import DATA_FILES
+from kodetect.training.dataset import DEV_FILES, Example, build_sets
+from kodetect.training.train import DATA_FILES, deep_pools
 
 if TYPE_CHECKING:
     from bench.report.lm_seed import Seeding
@@ -32,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # The punctuation features are read by the KatFishNet baseline, so they are pinned too.
 REPORT_DATA_FILES = (*DATA_FILES, "katfish/splits_features.json")
 KATFISH_FILES = tuple(f for f in REPORT_DATA_FILES if f.startswith("katfish/"))
-DEV_FILES = ("dev/human.jsonl", "dev/ai.jsonl")
 
 
 @dataclass(frozen=True)
@@ -45,14 +44,18 @@ class Settings:
     # Retraining protocols (leave-one-source/family/genre-out) subsample the recipe's pools to this many texts.
     protocol_train_cap: int | None
     protocol_validation_cap: int | None
+    # Leave one source out's means and worst cases count held-out sources with at least this many texts.
+    loso_min_n: int
     katfish_plus_dev: bool
-    # Shipped-model sections: at most this many texts per (pool, genre, label) group.
+    # Shipped-model sections: at most this many texts per (pool, source, genre, label) group.
     calibration_per_group: int | None
     # Length curve: at most this many held-out originals per label.
     length_per_label: int | None
     # Deep mode scores every text with the language model (about 1 s a page on 2 cores), so the
     # shipped-model sections measure it on a stratified sample.
     deep_per_group: int
+    # The calibration section's groups are finer (source and genre), so deep mode takes fewer of each.
+    deep_calibration_per_group: int
     deep_length_per_label: int
     # Texts the deep recipes may score when they are missing from the LM cache (about 1 s each).
     lm_max_missing: int
@@ -66,10 +69,12 @@ FULL = Settings(
     seeds=("42", "43", "44", "45", "46"),
     protocol_train_cap=None,
     protocol_validation_cap=None,
+    loso_min_n=100,
     katfish_plus_dev=True,
     calibration_per_group=None,
     length_per_label=None,
     deep_per_group=15,
+    deep_calibration_per_group=10,
     deep_length_per_label=25,
     lm_max_missing=150,
     speed_docs={"fast": {300: 100, 1000: 100, 5000: 20}, "deep": {300: 8, 1000: 8, 5000: 3}},
@@ -81,10 +86,12 @@ QUICK = Settings(
     seeds=("42",),
     protocol_train_cap=400,
     protocol_validation_cap=200,
+    loso_min_n=10,
     katfish_plus_dev=False,
-    calibration_per_group=25,
+    calibration_per_group=15,
     length_per_label=60,
     deep_per_group=10,
+    deep_calibration_per_group=10,
     deep_length_per_label=10,
     lm_max_missing=0,
     speed_docs={"fast": {300: 20, 1000: 20, 5000: 4}, "deep": {300: 2, 1000: 2, 5000: 1}},
@@ -212,15 +219,22 @@ class Context:
                 subsample(validation, self.settings.protocol_validation_cap, key))
 
     @cached_property
+    def deep_protocol_pools(self) -> tuple[list[Example], list[Example]]:
+        """Deep mode's pools: the protocol pools cut to at most DEEP_*_PER_CELL texts per (source, side)
+        with `stable_subsample`, as `kodetect train --mode deep` cuts the full pools (train.py `_pools`).
+        The texts are the same objects as in `protocol_pools`, so the fast recipe's out-of-source scores
+        can be read on exactly deep mode's texts."""
+        return deep_pools(*self.protocol_pools)
+
+    @cached_property
     def data_hashes(self) -> dict[str, str]:
         return {name: file_sha256(self.data / name) for name in REPORT_DATA_FILES if (self.data / name).exists()}
 
     @cached_property
     def rows_by_id(self) -> dict[str, dict]:
-        """Every row of the data files by id (dev ids and KatFish ids never collide)."""
+        """Every row of the data files by id (dev, dev2 and KatFish ids never collide)."""
         rows: dict[str, dict] = {}
-        for name in ("dev/human.jsonl", "dev/ai.jsonl", "katfish/essay.jsonl", "katfish/poetry.jsonl",
-                     "katfish/abstract.jsonl"):
+        for name in (*DEV_FILES, "katfish/essay.jsonl", "katfish/poetry.jsonl", "katfish/abstract.jsonl"):
             with open(self.data / name, encoding="utf-8") as handle:
                 for line in handle:
                     if line.strip():
@@ -322,6 +336,17 @@ class Context:
         if self.settings.katfish_plus_dev:
             full_train, full_validation = self.pools
             texts += [e.text for e in [*full_train, *full_validation]]
+        return list(dict.fromkeys(texts))
+
+    @cached_property
+    def deep_protocol_texts(self) -> list[str]:
+        """Every text the deep recipes train or test on, once: deep mode's pools and KatFish."""
+        from kodetect.eval.data import load_katfish
+        from kodetect.eval.protocols import KATFISH_GENRES
+
+        train, validation = self.deep_protocol_pools
+        texts = [e.text for e in [*train, *validation]]
+        texts += [r["text"] for g in KATFISH_GENRES for r in load_katfish(g)]
         return list(dict.fromkeys(texts))
 
     def lm_missing(self, texts: Sequence[str]) -> int:

@@ -15,16 +15,18 @@ import numpy as np
 
 from bench.report import figures
 from bench.report.context import DEV_FILES, KATFISH_FILES, Context, Unavailable, subsample
-from bench.report.heldout import HeldOut, originals, score
-from bench.report.markdown import Section, count_rate, fmt, table
+from bench.report.heldout import Cuts, HeldOut, called, card_cuts, originals, score
+from bench.report.markdown import Section, count_rate, fmt, rate_uncertain, table
 from kodetect.eval.attacks import truncate
 from kodetect.eval.metrics import auroc, tpr_at_fpr
 from kodetect.model.shipped import MIN_HANGUL
 from kodetect.text.language import script_profile
 from kodetect.text.normalize import normalize
-from kodetect.training.train import LENGTH_BINS
 
 CUTS = (25, 50, 100, 200, 300, 500, 1000)
+# Hangul-syllable bins of the by-Hangul table (the model card had the same curve until training stopped
+# writing it); the rows under MIN_HANGUL are what `insufficient` declines.
+LENGTH_BINS = ((10, 30), (30, 50), (50, 100), (100, 200), (200, 400), (400, None))
 # The same-text curve follows texts at least this long through every cut up to it, so only length changes.
 SAME_TEXT_MIN = 500
 
@@ -49,14 +51,20 @@ def _per_label(texts: list[HeldOut], cap: int | None) -> list[HeldOut]:
     return out
 
 
-def _rates(y: np.ndarray, p: np.ndarray, thresholds: dict[str, float]) -> dict[str, object]:
+def _rates(y: np.ndarray, p: np.ndarray, thresholds: dict[str, Cuts]) -> dict[str, object]:
+    """AUROC, TPR at 1% FPR, and (called AI, uncertain, n) of each side at each mode's cuts."""
     human, ai = p[y == 0], p[y == 1]
     return {
         "auroc": auroc(y, p),
         "tpr_at_1pct_fpr": tpr_at_fpr(y, p, 0.01),
-        **{f"fpr {m}": (int((human >= t).sum()), len(human)) for m, t in thresholds.items()},
-        **{f"tpr {m}": (int((ai >= t).sum()), len(ai)) for m, t in thresholds.items()},
+        **{f"fpr {m}": called(human, c) for m, c in thresholds.items()},
+        **{f"tpr {m}": called(ai, c) for m, c in thresholds.items()},
     }
+
+
+def _cell(rate: tuple[int, int, int], cuts: Cuts) -> str:
+    k, u, n = rate
+    return rate_uncertain(k, n, None if cuts.human is None else u)
 
 
 def run(ctx: Context) -> Section:
@@ -77,7 +85,7 @@ def run(ctx: Context) -> Section:
     for mode, texts in modes.items():
         detector = ctx.detector(mode, unrestricted=True)
         section.models.append(f"{ctx.model_versions[mode]} (insufficient limit lifted)")
-        thresholds = {m: t["ai"] for m, t in detector.model_card["thresholds"].items()}
+        thresholds = card_cuts(detector.model_card["thresholds"])
         cache: dict[str, tuple[float, int]] = {}
         rows, curve, same_curve = [], [], []
         for cut in CUTS:
@@ -101,8 +109,8 @@ def run(ctx: Context) -> Section:
             below = int((hangul < MIN_HANGUL).sum())
             rows.append([cut, int((y == 0).sum()), int((y == 1).sum()), not_korean, int(np.median(hangul)),
                          count_rate(below, len(hangul)), fmt(rates["auroc"]), fmt(rates["tpr_at_1pct_fpr"], digits=1),
-                         *(count_rate(*rates[f"fpr {m}"]) for m in thresholds),
-                         *(count_rate(*rates[f"tpr {m}"]) for m in thresholds)])
+                         *(_cell(rates[f"fpr {m}"], c) for m, c in thresholds.items()),
+                         *(_cell(rates[f"tpr {m}"], c) for m, c in thresholds.items())])
             curve.append((cut, rates["auroc"], rates["tpr_at_1pct_fpr"]))
             if mode == "fast":
                 chars_per_hangul += [len(t) / max(1, cache[t][1]) for _, t in pairs]
@@ -127,10 +135,11 @@ def run(ctx: Context) -> Section:
     section.blocks.append(
         "Held-out texts (validation rows uncropped + KatFish seed-42 test) cut at a sentence end to each length; "
         "a text counts at a length only if it was at least that long, so longer rows hold fewer and different "
-        "texts (mostly reviews, news, essays and benchmark answers). AUROC and TPR at 1% FPR ×100 (TPR@1%FPR "
-        "with the threshold set on that row's own humans); FPR and TPR at the shipped thresholds in percent "
-        "(count/total). `% under 50 Hangul` is the share the shipped detector answers `insufficient`; here its "
-        "limit is lifted to show what those verdicts would have been worth.")
+        "texts (mostly reviews, news, petitions, Wikipedia and magazine articles, essays and benchmark answers). "
+        "AUROC and TPR at 1% FPR ×100 (TPR@1%FPR with the threshold set on that row's own humans); FPR and TPR at "
+        "the shipped thresholds in percent (count/total), then the share left uncertain (unc.). `% under 50 Hangul` "
+        "is the share the shipped detector answers `insufficient`; here its limit is lifted to show what those "
+        "verdicts would have been worth.")
     for mode, n, text in tables:
         if mode == "deep":
             cap = ctx.settings.deep_length_per_label

@@ -1,32 +1,61 @@
 """Leave-one-source-out and leave-one-generator-family-out on the shipped recipe's pools.
 
-Both retrain the recipe without the held-out texts (kodetect.eval.protocols.leave_one_source_out,
-kodetect.eval.generator_families.leave_one_generator_family_out). Deep mode is retrained too when
-its language-model features are cached for the pools.
+Leave one source out fits each recipe once per source without it (kodetect.eval.protocols.out_of_source)
+and reads everything off those fits: the classic table, the AUROC against unseen sources and the rates
+at calibration and thresholds chosen without the source (bench/report/source_holdout.py). The TF-IDF
+baseline runs through the same protocol. Leave one generator family out retrains per family
+(kodetect.eval.generator_families). Deep mode is retrained on its own subsample of the pools (as
+`kodetect train --mode deep` is) when its language-model features are cached for it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 
 from bench.report.context import DEV_FILES, KATFISH_FILES, Context, memoized_features
 from bench.report.markdown import Section, fmt, table
+from bench.report.source_holdout import (
+    BASELINE_LABEL,
+    MIN_N,
+    ProtocolRun,
+    baseline_holdout,
+    beats_baseline,
+    loso_table,
+    mode_comparison,
+    rates_table,
+    read_holdout,
+    restrict,
+    summarize,
+    summary_tables,
+)
 from bench.report.zero_shot import comparison_table, zero_shot_results
 from kodetect.eval.generator_families import FAMILIES, family_members, generator_family, leave_one_generator_family_out
-from kodetect.eval.protocols import leave_one_source_out
+from kodetect.eval.protocols import Recipe, leave_one_source_out, out_of_source
+from kodetect.training.dataset import Example
 from kodetect.training.recipe import fast_recipe
 
+Pools = tuple[list[Example], list[Example]]
 
-def _recipes(ctx: Context, section: Section) -> dict[str, object]:
-    recipes: dict[str, object] = {"fast": fast_recipe}
-    train, validation = ctx.protocol_pools
+
+def _deep_recipe(ctx: Context, section: Section) -> Recipe | None:
+    """deep_recipe when its LM features are cached for deep mode's pools; else None, with the reason noted."""
+    train, validation = ctx.deep_protocol_pools
     reason = ctx.deep_protocol_reason([e.text for e in [*train, *validation]])
-    if reason is None:
-        from kodetect.training.recipe import deep_recipe
-
-        recipes["deep"] = deep_recipe
-    else:
+    if reason is not None:
         section.blocks.append(f"Deep mode not measured here: {reason}.")
+        return None
+    from kodetect.training.recipe import deep_recipe
+
+    return deep_recipe
+
+
+def _recipes(ctx: Context, section: Section) -> dict[str, tuple[Recipe, Pools]]:
+    """Each mode's recipe with the pools it trains on: fast on the protocol pools, deep on its subsample."""
+    recipes: dict[str, tuple[Recipe, Pools]] = {"fast": (fast_recipe, ctx.protocol_pools)}
+    deep = _deep_recipe(ctx, section)
+    if deep is not None:
+        recipes["deep"] = (deep, ctx.deep_protocol_pools)
     return recipes
 
 
@@ -40,12 +69,18 @@ def _pool_note(ctx: Context) -> str:
             f"{len(validation)} of {len(full_validation)} validation texts.")
 
 
-def _retrain(ctx: Context, section: Section, protocol) -> dict[str, list]:
+def _deep_pool_note(ctx: Context) -> str:
+    train, validation = ctx.deep_protocol_pools
+    return (f"Deep mode's pools: at most 200 training and 80 validation texts of every source and side "
+            f"(`stable_subsample`, as `kodetect train --mode deep` uses): {len(train)} + {len(validation)} texts.")
+
+
+def _retrain(ctx: Context, section: Section, protocol: Callable) -> dict[str, list]:
     """`protocol(recipe, train pool, validation pool)` for every recipe that can run here, by mode."""
-    train, validation = ctx.protocol_pools
     recipes = _recipes(ctx, section)
-    with memoized_features(warm=[e.text for e in [*train, *validation]]):
-        return {mode: protocol(recipe, train, validation) for mode, recipe in recipes.items()}
+    warm = list(dict.fromkeys(e.text for _, (train, val) in recipes.values() for e in [*train, *val]))
+    with memoized_features(warm=warm):
+        return {mode: protocol(recipe, *pools) for mode, (recipe, pools) in recipes.items()}
 
 
 def _by_mode_table(results: dict[str, list], header: list[str], first_cells) -> str:
@@ -62,27 +97,87 @@ def _by_mode_table(results: dict[str, list], header: list[str], first_cells) -> 
     return table(header, rows)
 
 
+INTRO = (
+    "Train without one source, test on it: every recipe is fitted once per source without that source's texts, "
+    "and every text of the pools is scored by the model that never saw its source "
+    "(`kodetect.eval.protocols.out_of_source`). Three readings of the same fits:\n\n"
+    "- **AUROC, TPR@1%FPR** (the classic table): a held-out source against the other side's *validation* texts "
+    "of every other source. Those other sources were trained on, so this flatters the model.\n"
+    "- **AUROC vs unseen sources**: a held-out source against the other side's texts of every other source, "
+    "each scored by the model trained without *its* source, every source weighing the same "
+    "(`kodetect.eval.heldout.unseen_auroc`): both sides new to the model, as for a user.\n"
+    "- **Rates at thresholds chosen without the source**: calibration and both threshold modes fitted on the "
+    "other sources' out-of-source scores, then applied to the held-out source (`heldout_rates`): what a new "
+    "source of its kind would get. The shipped thresholds were chosen on all sources, so their rates on these "
+    "sources are in-sample; these are not.\n\n"
+    "The TF-IDF baseline (`kodetect.eval.baselines`: character 1-4-grams + word 1-2-grams, logistic regression) "
+    "runs through the same protocol on the same pools; it has no calibration or thresholds of its own, so its "
+    "rates use the same held-out calibration and threshold procedure on its out-of-source scores. "
+    "AUROC and TPR ×100; n: the held-out source's texts, n test: with the other side's validation texts.")
+
+
+def _summary_blocks(section: Section, runs: Sequence[ProtocolRun], pools: Sequence[str], baseline: str,
+                    min_n: int) -> None:
+    summaries = [summarize(run, min_n) for run in runs]
+    aurocs, rates = summary_tables(summaries, pools)
+    quick = f" (--quick; the issue counts n ≥ {MIN_N})" if min_n != MIN_N else ""
+    section.blocks.append(f"Means and worst cases over held-out sources with n ≥ {min_n}{quick} (the issue's "
+                          "targets: mean AUROC ≥ 97, worst AI source ≥ 90; at `low-fpr`, no human source over 1%, "
+                          "no source over 20% uncertain). Worst cases name the source and side.")
+    section.blocks.append(aurocs)
+    section.blocks.append("At `low-fpr` thresholds chosen without the held-out source (in percent; count/total "
+                          "[95% Wilson interval]; bold: over the bar):")
+    section.blocks.append(rates)
+    by_name = {s.name: s for s in summaries}
+    section.blocks.append(" ".join(beats_baseline(s, by_name[baseline]) for s in summaries if s.name != baseline))
+
+
+def _deep_blocks(ctx: Context, section: Section, recipe: Recipe, runs: dict[str, ProtocolRun], holdouts) -> None:
+    """Deep mode on its subsample, with fast mode and the baseline read on exactly the same texts."""
+    train, validation = ctx.deep_protocol_pools
+    deep = read_holdout("deep", out_of_source(recipe, train, validation))
+    keep = [*train, *validation]
+    same = [deep, read_holdout("fast", restrict(holdouts["fast"], keep)),
+            read_holdout(BASELINE_LABEL, restrict(holdouts[BASELINE_LABEL], keep))]
+    section.blocks.append(
+        "**Deep mode.** " + _deep_pool_note(ctx) + " Fast mode and the baseline are read on exactly these texts: "
+        "their models are the ones above (trained without the source on the full pools), only the test texts and "
+        "the texts the held-out thresholds are chosen on are deep mode's subsample.")
+    section.blocks.append(loso_table(same))
+    _summary_blocks(section, same, ["deep subsample"] * 3, BASELINE_LABEL, ctx.settings.loso_min_n)
+    section.blocks.append(mode_comparison(same[0], same[1]))
+    section.blocks.append("**deep**: rates at thresholds chosen without the held-out source:")
+    section.blocks.append(rates_table(deep))
+    runs["deep"] = deep
+    runs["fast, deep subsample"] = same[1]
+    runs[f"{BASELINE_LABEL}, deep subsample"] = same[2]
+    zero_shot = zero_shot_results(lambda r: leave_one_source_out(r, train, validation))
+    section.blocks.append("The zero-shot scores of the same language model (no training at all) on deep mode's "
+                          "test sets, beside deep mode (AUROC ×100):")
+    section.blocks.append(comparison_table(["held-out source", "side"], [[r.held_out, r.side] for r in deep.classic],
+                                           list(deep.classic), zero_shot))
+    section.facts["zero_shot"] = {name: [(r.held_out, r.side, r.auroc) for r in rs] for name, rs in zero_shot.items()}
+
+
 def run_sources(ctx: Context) -> Section:
     section = Section("loso", "Leave one source out", data_files=DEV_FILES + KATFISH_FILES,
-                      models=["recipe retrained without each source"])
-    results = _retrain(ctx, section, leave_one_source_out)
-    section.blocks.insert(0, (
-        "Train without one source, test on it. A held-out AI source is tested against the validation humans "
-        "of every other source, a held-out human source against the validation AI texts of the others. "
-        + _pool_note(ctx) + " AUROC and TPR at 1% FPR ×100."))
-    section.blocks.append(_by_mode_table(results, ["held-out source", "side", "n test"],
-                                         lambda r: [r.held_out, r.side, r.n_test]))
-    section.facts = {mode: [(r.held_out, r.side, r.auroc) for r in rs] for mode, rs in results.items()}
-    if "deep" in results:
-        train, validation = ctx.protocol_pools
-        zero_shot = zero_shot_results(lambda recipe: leave_one_source_out(recipe, train, validation))
-        section.blocks.append("The zero-shot scores of the same language model (no training at all) on the same "
-                              "test sets, beside deep mode (AUROC ×100):")
-        section.blocks.append(comparison_table(["held-out source", "side"],
-                                               [[r.held_out, r.side] for r in results["deep"]], results["deep"],
-                                               zero_shot))
-        section.facts["zero_shot"] = {name: [(r.held_out, r.side, r.auroc) for r in rs]
-                                      for name, rs in zero_shot.items()}
+                      models=["recipes retrained without each source"])
+    section.blocks.append(INTRO + " " + _pool_note(ctx))
+    train, validation = ctx.protocol_pools
+    deep = _deep_recipe(ctx, section)
+    warm = [e.text for e in [*train, *validation]]
+    with memoized_features(warm=warm):
+        holdouts = {"fast": out_of_source(fast_recipe, train, validation),
+                    BASELINE_LABEL: baseline_holdout(train, validation)}
+        runs = {name: read_holdout(name, h) for name, h in holdouts.items()}
+        section.blocks.append(loso_table(list(runs.values())))
+        _summary_blocks(section, list(runs.values()), ["all"] * len(runs), BASELINE_LABEL, ctx.settings.loso_min_n)
+        for run in runs.values():
+            section.blocks.append(f"**{run.name}**: rates at thresholds chosen without the held-out source:")
+            section.blocks.append(rates_table(run))
+        if deep is not None:
+            _deep_blocks(ctx, section, deep, runs, holdouts)
+    section.facts["runs"] = runs
     return section
 
 
@@ -96,6 +191,9 @@ def run_families(ctx: Context) -> Section:
         "(kodetect/eval/generator_families.py; the mapping is listed below). " + _pool_note(ctx)))
     section.blocks.append(_by_mode_table(results, ["held-out family", "generators", "n AI", "n human"],
                                          lambda r: [FAMILIES[r.family], r.n_generators, r.n_ai, r.n_human]))
+    if "deep" in results:
+        section.blocks.append(_deep_pool_note(ctx) + " Its test sets are the same families' texts in that "
+                              "subsample (the counts above are fast mode's).")
 
     # The mapping over the whole data (not only the pools), with text counts, so every string is accounted for.
     counts: Counter[str] = Counter()
@@ -103,7 +201,7 @@ def run_families(ctx: Context) -> Section:
         if row["label"] == 1:
             counts[row["generator"]] += 1
     members = family_members(counts)
-    section.blocks.append("Family of every generator string in the data (texts in dev/ and katfish/):")
+    section.blocks.append("Family of every generator string in the data (texts in dev/, dev2/ and katfish/):")
     section.blocks.append(table(
         ["family", "texts", "generators"],
         [[FAMILIES[f], sum(counts[g] for g in gs), ", ".join(f"`{g}`" for g in gs)] for f, gs in members.items()],

@@ -5,8 +5,8 @@
     python -m bench --only katfish,length   # selected sections
     python -m bench --no-deep               # skip deep mode and the zero-shot LM scores
 
-Sections: katfish, loso, families, attribution, cross-genre, length, calibration, profiles, attacks, sentences,
-speed, batch (the last includes bench/results/batch_*.md, measured by bench/report/batch_throughput.py and
+Sections: katfish, loso, families, attribution, cross-genre, length, calibration, profiles, abstention, attacks,
+sentences, speed, batch (the last includes bench/results/batch_*.md, measured by bench/report/batch_throughput.py and
 bench/report/batch_resume.py). Run from the repository root; needs ../shared/data (or $KODETECT_DATA_DIR)
 and exits 2 without it. Deep mode's language-model features of the benchmark texts ship in
 bench/lm_cache/ and are copied into the local cache first (checked by re-scoring a few; see

@@ -56,6 +56,15 @@ def count_rate(k: int, n: int, interval: tuple[float, float] | None = None) -> s
     return text
 
 
+def rate_uncertain(k: int, n: int, uncertain: int | None, interval: tuple[float, float] | None = None) -> str:
+    """`count_rate` and, beside it, the share left `uncertain` (between a mode's human and AI cuts), in
+    percent: `1.2 (3/250) [0.4–3.5]; unc. 4.0`. No uncertain part when it is unknown (None)."""
+    text = count_rate(k, n, interval)
+    if n == 0 or uncertain is None:
+        return text
+    return f"{text}; unc. {100 * uncertain / n:.1f}"
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A pipe table; cells are converted with str() and pipes inside them escaped."""
 

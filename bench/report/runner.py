@@ -29,6 +29,7 @@ SECTIONS = {
     "length": "length:run",
     "calibration": "calibration:run",
     "profiles": "profiles:run",
+    "abstention": "abstention:run",
     "attacks": "attacks:run",
     "sentences": "sentences:run",
     "speed": "speed:run",
@@ -51,12 +52,13 @@ def fill_caches(ctx: Context) -> None:
     from bench.report.context import with_edited_copies
     from kodetect.training.featurize import featurize
 
-    everything = with_edited_copies(ctx.protocol_texts)
-    featurize(everything, progress=False)
-    if ctx.deep_recipes_reason is None and 0 < ctx.lm_missing(ctx.protocol_texts) <= ctx.settings.lm_max_missing:
+    featurize(with_edited_copies(ctx.protocol_texts), progress=False)
+    # The deep recipes read only deep mode's subsample of the pools (and KatFish).
+    deep = ctx.deep_protocol_texts
+    if ctx.deep_recipes_reason is None and 0 < ctx.lm_missing(deep) <= ctx.settings.lm_max_missing:
         from kodetect.training.lm_featurize import lm_feature_matrix
 
-        lm_feature_matrix(everything, progress=False)
+        lm_feature_matrix(with_edited_copies(deep), progress=False)
 
 
 def _section_function(key: str):

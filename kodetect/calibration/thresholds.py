@@ -8,10 +8,11 @@ seen fall, which is what users bring. (Cuts set on validation text from the trai
 * `low-fpr`: the lowest cut at which at most 1% of the texts of *every* human source are called AI.
 * `balanced`: the cut that maximises TPR - FPR (Youden's J), every source weighing the same.
 
-Below a mode's `human` cut a text is called human. The cut is the lowest at which at most 15% of every
-human source's texts fall at or above it, so `uncertain` (between the two cuts) cannot swallow a genre
-of people's writing; it is capped at the mode's AI cut. A tool that accuses people should say when
-it does not know, but not hide there.
+Below a mode's `human` cut a text is called human. The cut is the lowest that leaves no source, human
+or AI, more than 15% `uncertain` (between the two cuts) and no human source more than 15% at or above
+it; it is capped at the mode's AI cut. A tool that accuses people should say when it does not know,
+but not hide there: where a source of AI text is hard to tell from people's writing, its texts are
+called human (a miss) rather than left undecided, and the report counts those misses.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 LOW_FPR_TARGET = 0.01
-# At most this share of any human source lies at or above the human cut (uncertain or ai).
+# At most this share of any human source lies at or above the human cut (uncertain or ai), and at
+# most this share of any source, human or AI, lies between the two cuts (uncertain).
 HUMAN_CUT_SHARE = 0.15
+UNCERTAIN_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,16 @@ def _per_source_cut(probabilities: np.ndarray, labels: np.ndarray, groups: np.nd
     return max(cut_for_share(probabilities[human & (groups == g)], share) for g in np.unique(groups[human]))
 
 
+def _human_cut(probabilities: np.ndarray, labels: np.ndarray, groups: np.ndarray, ai_cut: float) -> float:
+    """The lowest cut below `ai_cut` that leaves no source more than UNCERTAIN_SHARE uncertain and no
+    human source more than HUMAN_CUT_SHARE at or above it."""
+    cuts = [_per_source_cut(probabilities, labels, groups, HUMAN_CUT_SHARE)]
+    for group, label in set(zip(groups.tolist(), labels.tolist(), strict=True)):
+        own = probabilities[(groups == group) & (labels == label)]
+        cuts.append(cut_for_share(own, float(np.mean(own >= ai_cut)) + UNCERTAIN_SHARE))
+    return min(max(cuts), ai_cut)
+
+
 def choose_thresholds(labels: np.ndarray, probabilities: np.ndarray, groups: np.ndarray) -> dict[str, ThresholdMode]:
     """Cuts for every mode from texts scored out of source (`groups`: each text's source)."""
     labels, groups = np.asarray(labels), np.asarray(groups)
@@ -88,8 +101,7 @@ def choose_thresholds(labels: np.ndarray, probabilities: np.ndarray, groups: np.
     j = tpr - fpr
     balanced = float(candidates[np.flatnonzero(np.isclose(j, j.max(), rtol=0.0, atol=1e-12))[-1]])
     low_fpr = _per_source_cut(p, labels, groups, LOW_FPR_TARGET)
-    human_cut = _per_source_cut(p, labels, groups, HUMAN_CUT_SHARE)
     return {
-        "balanced": ThresholdMode(ai=balanced, human=min(human_cut, balanced)),
-        "low-fpr": ThresholdMode(ai=low_fpr, human=min(human_cut, low_fpr)),
+        "balanced": ThresholdMode(ai=balanced, human=_human_cut(p, labels, groups, balanced)),
+        "low-fpr": ThresholdMode(ai=low_fpr, human=_human_cut(p, labels, groups, low_fpr)),
     }

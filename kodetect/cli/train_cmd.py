@@ -42,13 +42,17 @@ def run_train(args: argparse.Namespace) -> int:
         return _train_attribution(Path(directory), args, command.strip())
     out = args.out or PACKAGED_MODELS[args.mode]
     model = train(Path(directory), out, seed=args.seed, command=command.strip(), mode=args.mode)
-    validation = model.card["validation"]
-    # What explains its answers is fitted on the same validation pool: the sentence calibration, the
-    # medians the evidence sentences compare with, and the signals' descriptions in the card.
+    # What explains its answers is fitted on the validation pool: the sentence calibration, the medians
+    # the evidence sentences compare with, and the signals' descriptions in the card.
     model = refit_explanations(out, Path(directory))
+    validation, unseen = model.card["validation"], model.card["out_of_source"]
+    worst = max((v["called_ai_thresholds_without_it"]["low-fpr"], k) for k, v in unseen["by_source"].items()
+                if k.endswith("/human"))
     print(f"wrote {out}.npz and {out}.json (model {model.name} {model.version})")
+    print(f"sources left out of training: AUROC {unseen['auroc_unseen_pooled']}; worst human source called AI "
+          f"at low-fpr thresholds chosen without it: {worst[0]} ({worst[1]})")
     print(
-        f"validation AUROC {validation['auroc']}, TPR at 1% FPR {validation['tpr_at_1pct_fpr']}, "
+        f"in-domain validation AUROC {validation['auroc']}, TPR at 1% FPR {validation['tpr_at_1pct_fpr']}, "
         f"FPR balanced {validation['fpr']['balanced']}, low-fpr {validation['fpr']['low-fpr']}"
     )
     return 0

@@ -38,15 +38,16 @@ def _check_rate(max_fpr: float) -> None:
         raise ValueError(f"max_fpr must be in [0, 1], got {max_fpr}")
 
 
-def auroc(y: ArrayLike, s: ArrayLike) -> float:
+def auroc(y: ArrayLike, s: ArrayLike, weights: ArrayLike | None = None) -> float:
     """Area under the ROC curve: the chance that a random AI text outscores a random human text.
 
-    Tied pairs count one half. `nan` when only one class is present.
+    Tied pairs count one half. `nan` when only one class is present. `weights` weigh the texts (e.g.
+    every source the same, whatever its size).
     """
     labels, scores = _labels_scores(y, s)
     if len(np.unique(labels)) < 2:
         return math.nan
-    return float(roc_auc_score(labels, scores))
+    return float(roc_auc_score(labels, scores, sample_weight=None if weights is None else np.asarray(weights)))
 
 
 def fpr_at_threshold(y: ArrayLike, s: ArrayLike, t: float) -> float:

@@ -109,26 +109,72 @@ class HeldOutScore:
     tpr_at_1pct_fpr: float
 
 
-def leave_one_source_out(recipe: Recipe, train_pool, validation_pool) -> list[HeldOutScore]:
+@dataclass(frozen=True)
+class SourceHoldout:
+    """Every text of the pools scored by a model trained without its source.
+
+    `scores[i]` is the out-of-source score of `examples[i]` (train pool first, then validation pool).
+    `contrast[group]` holds that group's model's scores of every validation text (`validation` marks
+    them), so a held-out source can be set against the other side's validation texts as well.
+    """
+
+    examples: list
+    scores: np.ndarray
+    validation: np.ndarray
+    contrast: dict[str, np.ndarray]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([e.label for e in self.examples])
+
+    @property
+    def groups(self) -> np.ndarray:
+        return np.array([e.group for e in self.examples])
+
+
+def out_of_source(recipe: Recipe, train_pool, validation_pool) -> SourceHoldout:
+    """Fit the recipe once per source without that source's texts, and score them with it.
+
+    This is where a detector meets a new source: its thresholds and calibration are set on these
+    scores, and leave-one-source-out tables are read off them.
+    """
+    examples = [*train_pool, *validation_pool]
+    validation = np.array([False] * len(train_pool) + [True] * len(validation_pool))
+    groups = np.array([e.group for e in examples])
+    scores = np.full(len(examples), np.nan)
+    contrast: dict[str, np.ndarray] = {}
+    for group in sorted(set(groups)):
+        train = [e for e in train_pool if e.group != group]
+        score = recipe([e.text for e in train], np.array([e.label for e in train]))
+        own = np.flatnonzero(groups == group)
+        rows = np.union1d(own, np.flatnonzero(validation))
+        s = score([examples[i].text for i in rows])
+        scores[own] = s[np.isin(rows, own)]
+        contrast[group] = s[np.isin(rows, np.flatnonzero(validation))]
+    return SourceHoldout(examples, scores, validation, contrast)
+
+
+def leave_one_source_out(recipe: Recipe, train_pool, validation_pool,
+                         holdout: SourceHoldout | None = None) -> list[HeldOutScore]:
     """Train without one source group, test on it.
 
     `train_pool` and `validation_pool` are the length-balanced `Example` sets of the shipped recipe.
     For a held-out AI source the test set is all of its texts plus the validation humans of every
     other source; for a held-out human source, all of its texts plus the validation AI texts of
     every other source. No test text, and no text of the held-out source, is ever trained on.
+    Pass `holdout` (from `out_of_source` with the same recipe and pools) to reuse its fits.
     """
-    everything = [*train_pool, *validation_pool]
-    validation_ids = {e.id for e in validation_pool}
+    holdout = holdout or out_of_source(recipe, train_pool, validation_pool)
+    labels, groups = holdout.labels, holdout.groups
+    val_labels, val_groups = labels[holdout.validation], groups[holdout.validation]
     results: list[HeldOutScore] = []
-    for group, label in sorted({(e.group, e.label) for e in everything}):
-        train = [e for e in train_pool if e.group != group]
-        test = [e for e in everything if e.group == group and e.label == label]
-        test += [e for e in everything if e.id in validation_ids and e.group != group and e.label != label]
-        score = recipe([e.text for e in train], np.array([e.label for e in train]))
-        y = np.array([e.label for e in test])
-        s = score([e.text for e in test])
+    for group, label in sorted(set(zip(groups.tolist(), labels.tolist(), strict=True))):
+        own = (groups == group) & (labels == label)
+        other = (val_groups != group) & (val_labels != label)
+        y = np.concatenate([labels[own], val_labels[other]])
+        s = np.concatenate([holdout.scores[own], holdout.contrast[group][other]])
         results.append(
-            HeldOutScore(group, "ai" if label else "human", len(test), auroc(y, s), tpr_at_fpr(y, s, 0.01))
+            HeldOutScore(group, "ai" if label else "human", len(y), auroc(y, s), tpr_at_fpr(y, s, 0.01))
         )
     return results
 

@@ -5,7 +5,7 @@ A recipe is `fit(texts, labels) -> score(texts) -> np.ndarray` (higher = more AI
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
@@ -15,21 +15,27 @@ from kodetect.features.language_model import LM_FEATURES, ZERO_SHOT_DIRECTION
 from kodetect.features.ngrams import VIEWS
 from kodetect.training.augment import augment_texts, copy_weights
 from kodetect.training.featurize import featurize
-from kodetect.training.fit import fit_fusion, fit_heads, raw_scores
+from kodetect.training.fit import FittedHeads, fit_fusion, fit_heads, raw_scores
 from kodetect.training.lm_featurize import lm_feature_matrix
 
 
-def fast_recipe(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS) -> Scorer:
-    """The shipped fast mode's training: the texts plus edited copies (see `augment.py`)."""
+def fit_fast(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS) -> FittedHeads:
+    """The shipped fast mode's classifier: the texts plus edited copies (see `augment.py`)."""
     texts, labels, groups = augment_texts(texts, labels)
     features, names, views = featurize(texts, progress=False)
-    heads = fit_heads(features, names, views, labels, use_views=use_views, groups=groups)
+    return fit_heads(features, names, views, labels, use_views=use_views, groups=groups)
 
+
+def _scorer(heads: FittedHeads, features: Callable) -> Scorer:
     def score(test_texts: Sequence[str]) -> np.ndarray:
-        test_features, _, test_views = featurize(list(test_texts), progress=False)
+        test_features, _, test_views = features(list(test_texts))
         return raw_scores(heads, test_features, test_views)
 
     return score
+
+
+def fast_recipe(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS) -> Scorer:
+    return _scorer(fit_fast(texts, labels, use_views), lambda t: featurize(t, progress=False))
 
 
 def stylometry_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
@@ -59,9 +65,9 @@ def _core_factor(core_shrink: float, name: str) -> float:
     return 1.0 if name in LM_FEATURES else core_shrink
 
 
-def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
-                anchor: dict[str, float] | None = None, core_shrink: float = 1.0) -> Scorer:
-    """The shipped deep mode's training: the texts plus edited copies, each with its own language-model
+def fit_deep(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
+             anchor: dict[str, float] | None = None, core_shrink: float = 1.0) -> FittedHeads:
+    """The shipped deep mode's classifier: the texts plus edited copies, each with its own language-model
     features (a copy's endings change what the model predicts, so it cannot borrow its original's).
 
     `anchor` and `core_shrink` (see `fit_fusion`; the latter shrinks every column but the LM features)
@@ -71,16 +77,15 @@ def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = D
     n_originals = len(texts)
     texts, labels, groups = augment_texts(texts, labels)
     features, names, views = deep_features(texts)
-    heads = fit_heads(features, names, views, labels, groups=groups,
-                      fusion_weights=copy_weights(len(texts), n_originals, copy_weight),
-                      fusion_anchor=anchor,
-                      fusion_shrink=partial(_core_factor, core_shrink))
+    return fit_heads(features, names, views, labels, groups=groups,
+                     fusion_weights=copy_weights(len(texts), n_originals, copy_weight),
+                     fusion_anchor=anchor,
+                     fusion_shrink=partial(_core_factor, core_shrink))
 
-    def score(test_texts: Sequence[str]) -> np.ndarray:
-        test_features, _, test_views = deep_features(test_texts)
-        return raw_scores(heads, test_features, test_views)
 
-    return score
+def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
+                anchor: dict[str, float] | None = None, core_shrink: float = 1.0) -> Scorer:
+    return _scorer(fit_deep(texts, labels, copy_weight, anchor, core_shrink), deep_features)
 
 
 def lm_fusion_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
