@@ -168,9 +168,14 @@ def test_char_phrases_rank_words_of_this_text_and_count_them():
     assert counts["스마트폰은"] == AI_TEXT.split().count("스마트폰은")
     total = sum(p.contribution for p in phrases)
     head = model.ngram_heads["char_ngram"]
-    logit = head.logit(view_buckets("char_ngram", char_view(ctx.analysis.sentences))) - head.intercept
-    # Only the shares of the spaces between words are not in any word.
-    assert abs(total - logit) < 0.25 * abs(logit) + 0.1
+    view = char_view(ctx.analysis.sentences)
+    logit = head.logit(view_buckets("char_ngram", view)) - head.intercept
+    # Only the shares of the spaces between words are not in any word: with them, the words' shares
+    # add up to the head's logit.
+    units = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    per_char = spread(occurrence_shares(head, units), len(view))
+    spaces = sum(value for char, value in zip(view, per_char, strict=True) if char == " ")
+    assert total + spaces == pytest.approx(logit, abs=1e-6)
 
 
 def test_morph_phrases_are_particles_and_endings_with_an_example_word():
