@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kodetect.features.ngrams import char_view, morph_view
+from kodetect.features.ngrams import char_view, hash_ngrams, morph_view, tfidf_vector
 from kodetect.text.segment import Sentence
 
 WIDTH = 2**16
@@ -40,30 +40,13 @@ VIEWS = tuple(VIEW_SPECS)
 # Which string each view reads (several views read the same one).
 VIEW_SOURCE = {"char": "char", "morph": "morph", "char_long": "char", "word": "char", "layout": "layout"}
 
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
-_MIX = np.uint64(0xFF51AFD7ED558CCD)
-
 _LINE_MARK = re.compile(r"^\s*([-*•·]|\d+[.)]|#+|>|\|)")
 _SHORT_LINE = 40
 
 
 def hashed_ngrams(units: np.ndarray, n_min: int, n_max: int, salt: int, width: int = WIDTH) -> np.ndarray:
     """Bucket (0..width-1) of every n-gram, n_min <= n <= n_max, of a sequence of 64-bit unit codes."""
-    parts = []
-    with np.errstate(over="ignore"):
-        for n in range(n_min, n_max + 1):
-            count = len(units) - n + 1
-            if count <= 0:
-                break
-            h = np.full(count, _FNV_OFFSET + np.uint64(n) + np.uint64(salt) * np.uint64(0x9E3779B1), dtype=np.uint64)
-            for k in range(n):
-                h = (h ^ units[k : k + count]) * _FNV_PRIME
-            h ^= h >> np.uint64(33)
-            h *= _MIX
-            h ^= h >> np.uint64(29)
-            parts.append((h % np.uint64(width)).astype(np.int64))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return hash_ngrams(units, n_max=n_max, width=width, n_min=n_min, salt=salt)
 
 
 def _units(kind: str, value: str) -> np.ndarray:
@@ -117,8 +100,5 @@ def strings_from_cached(original: str, char: str, morph: str) -> dict[str, str]:
 
 
 def tfidf_row(buckets: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One text's TF-IDF vector of one view: bucket indices and L2-normalised sublinear tf x idf weights."""
-    index, counts = np.unique(buckets, return_counts=True)
-    weights = (1.0 + np.log(counts)) * idf[index]
-    norm = float(np.sqrt(weights @ weights))
-    return index, (weights / norm if norm else weights)
+    """One text's TF-IDF vector of one view: the detector's transform (`features.ngrams.tfidf_vector`)."""
+    return tfidf_vector(buckets, idf)

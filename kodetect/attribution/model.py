@@ -20,6 +20,7 @@ from kodetect.attribution.features import VIEWS, WIDTH, tfidf_row, view_buckets,
 from kodetect.attribution.names import UNKNOWN
 from kodetect.detection import Attribution
 from kodetect.errors import ModelError
+from kodetect.model.artifact import read_parts
 from kodetect.text.segment import Sentence
 
 ARTIFACT_FORMAT = 1
@@ -95,17 +96,7 @@ class AttributionModel:
     @classmethod
     def load(cls, path: Path) -> AttributionModel:
         path = Path(path)
-        npz, card_path = path.with_suffix(".npz"), path.with_suffix(".json")
-        if not npz.exists() or not card_path.exists():
-            raise ModelError(f"attribution model not found: {npz} and {card_path} are both needed")
-        try:
-            card = json.loads(card_path.read_text("utf-8"))
-            with np.load(npz) as arrays:
-                data = {k: arrays[k] for k in arrays.files}
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"attribution model {path} is unreadable: {exc}") from exc
-        if card.get("format") != ARTIFACT_FORMAT:
-            raise ModelError(f"attribution model {path} has format {card.get('format')}, expected {ARTIFACT_FORMAT}")
+        card, data = read_parts(path, "attribution model", ARTIFACT_FORMAT)
         try:
             return cls._from_parts(path, card, data)
         except (KeyError, TypeError, ValueError) as exc:

@@ -8,6 +8,7 @@ from kodetect.documents.errors import DocumentTooLarge
 from kodetect.documents.extract import extract_by_content
 from kodetect.documents.model import DEFAULT_LIMITS, ExtractedDocument, ExtractionLimits
 from kodetect.errors import InputError
+from kodetect.text.decode import file_size
 
 
 def read_document(path: str | Path, limits: ExtractionLimits = DEFAULT_LIMITS) -> ExtractedDocument:
@@ -17,11 +18,7 @@ def read_document(path: str | Path, limits: ExtractionLimits = DEFAULT_LIMITS) -
     problem: missing, a folder, too large (checked before reading), unreadable, protected, no text.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a document")
-    size = path.stat().st_size
+    size = file_size(path, "document")
     if size > limits.max_input_bytes:
         raise DocumentTooLarge(f"{path}: the file is {size / 2**20:.1f} MiB; the limit is "
                                f"{limits.max_input_bytes / 2**20:g} MiB")

@@ -33,24 +33,30 @@ VIEWS = ("char_ngram", "morph_ngram")
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
+_SALT_STEP = np.uint64(0x9E3779B1)
 _KEEP_FORM = frozenset({"VX", "VCP", "VCN", "MAJ", "SF", "SP", "SS", "SE", "SO"})
 
 
-def hash_ngrams(units: np.ndarray) -> np.ndarray:
-    """Bucket index of every 1..MAX_N-gram of a sequence of 64-bit unit codes."""
+def hash_ngrams(units: np.ndarray, n_max: int = MAX_N, width: int = N_BUCKETS, n_min: int = 1,
+                salt: int = 0) -> np.ndarray:
+    """Bucket (0..width-1) of every n-gram, n_min <= n <= n_max, of a sequence of 64-bit unit codes.
+
+    `salt` gives another view its own buckets (the attribution classifier hashes several views into
+    one width); 0 is the detector's heads.
+    """
     parts = []
     with np.errstate(over="ignore"):
-        for n in range(1, MAX_N + 1):
+        for n in range(n_min, n_max + 1):
             count = len(units) - n + 1
             if count <= 0:
                 break
-            h = np.full(count, _FNV_OFFSET + np.uint64(n), dtype=np.uint64)
+            h = np.full(count, _FNV_OFFSET + np.uint64(n) + np.uint64(salt) * _SALT_STEP, dtype=np.uint64)
             for k in range(n):
                 h = (h ^ units[k : k + count]) * _FNV_PRIME
             h ^= h >> np.uint64(33)
             h *= _MIX
             h ^= h >> np.uint64(29)
-            parts.append((h % np.uint64(N_BUCKETS)).astype(np.int64))
+            parts.append((h % np.uint64(width)).astype(np.int64))
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -89,7 +95,7 @@ def tfidf_vector(buckets: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.n
 
 # --- training only (scipy is imported lazily) ------------------------------------------------
 
-def counts_matrix(bucket_lists: Iterable[np.ndarray]) -> sp.csr_matrix:
+def counts_matrix(bucket_lists: Iterable[np.ndarray], width: int = N_BUCKETS) -> sp.csr_matrix:
     """Raw n-gram counts, one row per text."""
     import scipy.sparse as sp
 
@@ -101,7 +107,7 @@ def counts_matrix(bucket_lists: Iterable[np.ndarray]) -> sp.csr_matrix:
         indptr.append(indptr[-1] + len(index))
     return sp.csr_matrix(
         (np.concatenate([np.zeros(0), *data]), np.concatenate([np.zeros(0, np.int64), *indices]), np.array(indptr)),
-        shape=(len(indptr) - 1, N_BUCKETS),
+        shape=(len(indptr) - 1, width),
     )
 
 

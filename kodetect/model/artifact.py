@@ -27,6 +27,23 @@ def head_feature(view: str) -> str:
     return f"{view}_logit"
 
 
+def read_parts(path: Path, what: str, expected_format: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The JSON card and the arrays of an artifact saved as `<path>.json` + `<path>.npz`, with a clear
+    `ModelError` when either is missing, unreadable or of another format."""
+    npz, card_path = path.with_suffix(".npz"), path.with_suffix(".json")
+    if not npz.exists() or not card_path.exists():
+        raise ModelError(f"{what} not found: {npz} and {card_path} are both needed")
+    try:
+        card = json.loads(card_path.read_text("utf-8"))
+        with np.load(npz) as arrays:
+            data = {k: arrays[k] for k in arrays.files}
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{what} {path} is unreadable: {exc}") from exc
+    if card.get("format") != expected_format:
+        raise ModelError(f"{what} {path} has format {card.get('format')}, expected {expected_format}")
+    return card, data
+
+
 @dataclass(frozen=True)
 class NgramHead:
     """Logistic regression over the TF-IDF weighted hashed n-grams of one view."""
@@ -158,17 +175,7 @@ class ModelArtifact:
     @classmethod
     def load(cls, path: Path) -> ModelArtifact:
         path = Path(path)
-        npz, card_path = path.with_suffix(".npz"), path.with_suffix(".json")
-        if not npz.exists() or not card_path.exists():
-            raise ModelError(f"model artifact not found: {npz} and {card_path} are both needed")
-        try:
-            card = json.loads(card_path.read_text("utf-8"))
-            with np.load(npz) as arrays:
-                data = {k: arrays[k] for k in arrays.files}
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"model artifact {path} is unreadable: {exc}") from exc
-        if card.get("format") != ARTIFACT_FORMAT:
-            raise ModelError(f"model artifact {path} has format {card.get('format')}, expected {ARTIFACT_FORMAT}")
+        card, data = read_parts(path, "model artifact", ARTIFACT_FORMAT)
         try:
             return cls._from_parts(path, card, data)
         except (KeyError, TypeError, ValueError) as exc:

@@ -54,14 +54,19 @@ def decode_bytes(data: bytes, source: str = "input") -> str:
     raise InputError(f"{source}: cannot decode the text; save it as UTF-8 or CP949 (EUC-KR)")
 
 
-def read_text_file(path: str | Path) -> str:
-    """Read a text file of any supported encoding, with clear errors for missing or binary files."""
-    path = Path(path)
+def file_size(path: Path, kind: str) -> int:
+    """The size of the file at `path`; an InputError naming it when it is missing or a folder."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a text file")
-    size = path.stat().st_size
+        raise InputError(f"{path}: is a directory, not a {kind}")
+    return path.stat().st_size
+
+
+def read_text_file(path: str | Path) -> str:
+    """Read a text file of any supported encoding, with clear errors for missing or binary files."""
+    path = Path(path)
+    size = file_size(path, "text file")
     if size > MAX_FILE_BYTES:
         raise InputError(f"{path}: file is {size / 2**20:.0f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB")
     try:

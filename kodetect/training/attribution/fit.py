@@ -20,38 +20,9 @@ from sklearn.svm import LinearSVC
 from kodetect.attribution.features import VIEWS, WIDTH, view_buckets
 from kodetect.attribution.model import AttributionModel, ViewHead
 from kodetect.eval.attribution import AttributionExample, Fit, Predict
+from kodetect.features.ngrams import counts_matrix, fit_idf, tfidf
 
 SVM_C = 0.25
-
-
-def counts_matrix(bucket_lists: Sequence[np.ndarray], width: int = WIDTH) -> sp.csr_matrix:
-    """Raw n-gram counts, one row per text."""
-    indptr, indices, data = [0], [], []
-    for buckets in bucket_lists:
-        index, counts = np.unique(buckets, return_counts=True)
-        indices.append(index)
-        data.append(counts.astype(np.float64))
-        indptr.append(indptr[-1] + len(index))
-    return sp.csr_matrix(
-        (np.concatenate([np.zeros(0), *data]), np.concatenate([np.zeros(0, np.int64), *indices]), np.array(indptr)),
-        shape=(len(indptr) - 1, width),
-    )
-
-
-def fit_idf(counts: sp.csr_matrix) -> np.ndarray:
-    """Smoothed inverse document frequency (the detector's formula)."""
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    return (np.log((1 + counts.shape[0]) / (1 + df)) + 1.0).astype(np.float32)
-
-
-def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Row-wise the transform of `features.tfidf_row`."""
-    weighted = counts.astype(np.float64)
-    weighted.data = 1.0 + np.log(weighted.data)
-    weighted = weighted.multiply(idf).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.diags(1.0 / norms) @ weighted
 
 
 @dataclass
@@ -71,7 +42,7 @@ class Corpus:
 def build_corpus(examples: Sequence[AttributionExample], strings: Sequence[dict[str, str]],
                  views: Sequence[str] = VIEWS) -> Corpus:
     """`strings[i]` are example i's view strings (see features.view_strings)."""
-    return Corpus(list(examples), {v: counts_matrix([view_buckets(v, s) for s in strings]) for v in views})
+    return Corpus(list(examples), {v: counts_matrix([view_buckets(v, s) for s in strings], WIDTH) for v in views})
 
 
 def fit_heads(corpus: Corpus, rows: np.ndarray, labels: np.ndarray, n_families: int,
