@@ -1,6 +1,6 @@
 """The HTTP API and the web page, assembled: state, middleware, error handlers, routes, static files.
 
-What a request does lives in `service.py` (scoring, queue, feedback store), the routes in `routes.py`,
+What a request does lives in `service.py` (queue, workers, feedback store), the routes in `routes.py`,
 the request and response models in `schemas.py`.
 """
 
@@ -16,9 +16,9 @@ from fastapi.staticfiles import StaticFiles
 from kodetect.detector import Detector
 from kodetect.documents import DocumentTooLarge, UnreadableDocument, UnsupportedFormat
 from kodetect.errors import InputError, ModelError
+from kodetect.serve.failures import ServingError
 from kodetect.serve.routes import STATIC_DIR, UPLOAD_PATH, router
 from kodetect.serve.service import DetectionService, ServerSettings
-from kodetect.text.segment import get_kiwi
 from kodetect.version import __version__
 
 __all__ = ["ServerSettings", "create_app"]
@@ -38,17 +38,17 @@ _INPUT_ERROR_STATUS: list[tuple[type[InputError], int]] = [
 
 
 def create_app(settings: ServerSettings | None = None, detector: Detector | None = None) -> FastAPI:
-    """Build the app. The model loads here, once; `detector` lets a caller share one already loaded."""
+    """Build the app. The workers start here and load their model (warmed up, so the first visitor does
+    not wait for it); `detector` lets a caller share one already loaded, scored in this process."""
     settings = settings or ServerSettings()
     service = DetectionService(settings, detector)
-    # Kiwi loads lazily (~1.8 s); load it now so the first visitor does not pay for it.
-    get_kiwi()
     app = FastAPI(title="kodetect", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.service = service
     app.state.settings = settings
     app.middleware("http")(guard_and_label)
     app.add_exception_handler(InputError, input_error)
     app.add_exception_handler(ModelError, model_error)
+    app.add_exception_handler(ServingError, serving_error)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
@@ -56,9 +56,13 @@ def create_app(settings: ServerSettings | None = None, detector: Detector | None
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # A scoring limiter belongs to one event loop; a new lifespan (a new loop) needs a new one.
-    app.state.service.queue.reset()
-    yield
+    service: DetectionService = app.state.service
+    service.start()  # again, when a server (or a test client) runs the app after a shutdown
+    try:
+        yield
+    finally:
+        # Answer what waits, and stop the workers rather than leave them to the interpreter's exit.
+        service.stop()
 
 
 async def guard_and_label(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -85,3 +89,9 @@ async def model_error(request: Request, error: Exception) -> JSONResponse:
     # A mode this server cannot load (e.g. deep mode without its model package): the service is up,
     # that mode is not available here.
     return JSONResponse({"detail": str(error)}, status_code=503)
+
+
+async def serving_error(request: Request, error: Exception) -> JSONResponse:
+    # Busy (503 + Retry-After), a worker that died (503 + Retry-After) or out of time (504).
+    assert isinstance(error, ServingError)
+    return JSONResponse({"detail": str(error)}, status_code=error.status, headers=error.headers())

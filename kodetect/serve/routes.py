@@ -1,5 +1,5 @@
 """The API's routes. Each takes what it needs as a dependency (`Service`, the app's `DetectionService`),
-checks the request, and hands the blocking work to the scoring queue."""
+checks the request, and hands the scoring to the service's queue of workers."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from kodetect.serve.schemas import (
     FileDetectionResponse,
     HealthResponse,
     ModelResponse,
+    QueueResponse,
     check_choice,
 )
 from kodetect.serve.service import DetectionService, too_long
@@ -29,6 +30,12 @@ from kodetect.serve.service import DetectionService, too_long
 STATIC_DIR = Path(__file__).parent / "static"
 UPLOAD_PATH = "/v1/detect/file"
 UPLOAD_CHUNK = 64 * 1024
+# What any scoring route may answer besides its own errors: the queue's refusals.
+QUEUED: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Busy (retry after the Retry-After seconds), a worker stopped (retry), or the mode "
+                         "is not available on this server"},
+    504: {"description": "No answer within the server's time limit"},
+}
 
 
 def _service(request: Request) -> DetectionService:
@@ -41,18 +48,18 @@ router = APIRouter()
 
 @router.post("/v1/detect", response_model=DetectionResponse, tags=["detection"],
              responses={413: {"description": "Text too long"}, 422: {"description": "Empty or invalid text"},
-                        503: {"description": "Busy; retry after the Retry-After seconds"}})
+                        **QUEUED})
 async def detect(body: DetectRequest, service: Service) -> dict[str, Any]:
     """Check one text: probability, verdict, sentence scores and evidence."""
     problem = too_long(body.text, service.settings.max_text_chars)
     if problem:
         raise HTTPException(status_code=413, detail=problem)
-    return await service.queue.run(service.detect, body.text, body.mode, body.threshold_mode)
+    return await service.detect(body.text, body.mode, body.threshold_mode)
 
 
 @router.post(UPLOAD_PATH, response_model=FileDetectionResponse, tags=["detection"],
              responses={413: {"description": "File or text too large"}, 415: {"description": "Unsupported format"},
-                        422: {"description": "Unreadable document"}, 503: {"description": "Busy"}})
+                        422: {"description": "Unreadable document"}, **QUEUED})
 async def detect_file(
     file: Annotated[UploadFile, File(description="A .txt, .docx, .pdf, .hwpx or .hwp file.")],
     service: Service,
@@ -67,17 +74,17 @@ async def detect_file(
         raise HTTPException(status_code=422, detail=str(error)) from error
     filename = file.filename or "upload"
     data = await _read_bounded(file, filename, service.settings.max_file_bytes)
-    return await service.queue.run(service.detect_document, data, filename, mode, threshold_mode)
+    return await service.detect_document(data, filename, mode, threshold_mode)
 
 
 @router.post("/v1/batch", response_model=BatchResponse, tags=["detection"],
-             responses={413: {"description": "Too many texts"}, 503: {"description": "Busy"}})
+             responses={413: {"description": "Too many texts"}, **QUEUED})
 async def batch(body: BatchRequest, service: Service) -> dict[str, Any]:
     """Check several texts; a text that cannot be checked gets an error item instead of failing the rest."""
     limit = service.settings.max_batch_texts
     if len(body.texts) > limit:
         raise HTTPException(status_code=413, detail=f"{len(body.texts)} texts; the limit is {limit} per request")
-    return {"results": await service.queue.run(service.detect_many, body.texts, body.mode, body.threshold_mode)}
+    return {"results": await service.detect_many(body.texts, body.mode, body.threshold_mode)}
 
 
 @router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201, tags=["feedback"],
@@ -99,6 +106,12 @@ async def healthz(service: Service) -> dict[str, str]:
 async def model(service: Service) -> dict[str, Any]:
     """The answering model: version, thresholds, validation summary and training data."""
     return service.model_summary()
+
+
+@router.get("/v1/queue", response_model=QueueResponse, tags=["service"])
+async def queue(service: Service) -> dict[str, Any]:
+    """The scoring queue now: workers, texts waiting, the expected wait and the measured rate."""
+    return service.queue_status()
 
 
 @router.get("/", include_in_schema=False)

@@ -1,105 +1,34 @@
-"""What the server does for a request once HTTP is out of the way: score, record, summarise.
+"""What the server does for a request once HTTP is out of the way: queue, score, record, summarise.
 
-One Detector per (mode, threshold mode), loaded once and shared by every request. Scoring is CPU-bound,
-so it runs in a small thread pool while the event loop keeps answering; requests beyond `queue_size`
-get 503 with Retry-After at once, because a client waiting minutes in an unbounded queue is worse than
-one told to come back.
+Scoring is CPU-bound, so it runs in a pool of worker processes (`workers.py`), each with its own
+detectors (`scoring.py`); the event loop only admits, waits and answers. Requests wait their turn in a
+queue bounded by a latency budget (`scheduler.py`): a client waiting a few seconds is better served
+than one told to come back, and one told to come back is better served than one waiting minutes.
+Detections are recorded here, in the server process, so the feedback store has one writer.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import anyio
 import anyio.to_thread
-from fastapi import HTTPException
 
+from kodetect.batch.local import worker_threads
 from kodetect.detection import Detection
-from kodetect.detector import DEFAULT_MAX_CHARS, DEFAULT_THRESHOLD_MODE, MODES, Detector
-from kodetect.documents import DEFAULT_LIMITS, extract_text
+from kodetect.detector import Detector
 from kodetect.errors import InputError
-from kodetect.serve.store import FeedbackStore, default_db_path
+from kodetect.serve.failures import ServingError
+from kodetect.serve.scheduler import Scheduler, Work
+from kodetect.serve.scoring import Detectors, FileJob, ScoredFile, TextJob, WorkerInfo, load_worker, run_job, score_text
+from kodetect.serve.settings import ServerSettings
+from kodetect.serve.store import FeedbackStore
+from kodetect.serve.workers import InlineSlot, ProcessSlot, Slot, WorkerPool
 
-# One document takes ~40 ms, so a full queue drains in well under this many seconds.
-RETRY_AFTER_S = 2
+__all__ = ["DetectionService", "Detectors", "ServerSettings", "score_text", "too_long"]
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ServerSettings:
-    mode: str = MODES[0]
-    threshold_mode: str = DEFAULT_THRESHOLD_MODE
-    max_text_chars: int = DEFAULT_MAX_CHARS
-    max_file_bytes: int = 10 * 1024 * 1024
-    max_batch_texts: int = 100
-    queue_size: int = 8  # scoring jobs running or waiting; more get 503
-    workers: int = 1  # threads scoring at once (Kiwi analysis is serialised inside one process anyway)
-    db_path: Path = field(default_factory=default_db_path)
-    store_text: bool = False  # privacy by default: only the SHA-256 of each text is kept
-    model_path: str | Path | None = None  # None: the packaged model
-
-
-def score_text(detector: Detector, text: str) -> Detection:
-    """The CPU-bound step, kept apart so tests can replace it."""
-    return detector.detect(text)
-
-
-class Detectors:
-    """One Detector per (mode, threshold mode), created on first use; all share Kiwi and the process."""
-
-    def __init__(self, settings: ServerSettings, default: Detector | None = None) -> None:
-        self._settings = settings
-        self._lock = threading.Lock()
-        self.default = default or self._load(settings.mode, settings.threshold_mode)
-        self._cache = {(self.default.mode, self.default.threshold_mode): self.default}
-
-    def get(self, mode: str | None = None, threshold_mode: str | None = None) -> Detector:
-        key = (mode or self.default.mode, threshold_mode or self.default.threshold_mode)
-        with self._lock:
-            if key not in self._cache:
-                self._cache[key] = self._load(*key)
-            return self._cache[key]
-
-    def _load(self, mode: str, threshold_mode: str) -> Detector:
-        return Detector(mode=mode, threshold_mode=threshold_mode, model_path=self._settings.model_path,
-                        max_chars=self._settings.max_text_chars)
-
-
-class ScoringQueue:
-    """Admits at most `size` jobs (running or waiting) and runs them on at most `workers` threads."""
-
-    def __init__(self, size: int, workers: int) -> None:
-        self.size = size
-        self.workers = workers
-        self.active = 0
-        self._limiter: anyio.CapacityLimiter | None = None
-
-    def reset(self) -> None:
-        # A limiter belongs to one event loop; a new lifespan (a new loop) needs a new one.
-        self._limiter = None
-
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        # No lock needed: the check and the increment run on the event loop without an await between them.
-        if self.active >= self.size:
-            raise HTTPException(
-                status_code=503,
-                detail="the server is busy checking other texts; try again in a few seconds",
-                headers={"Retry-After": str(RETRY_AFTER_S)},
-            )
-        self.active += 1
-        try:
-            if self._limiter is None:
-                self._limiter = anyio.CapacityLimiter(self.workers)
-            return await anyio.to_thread.run_sync(function, *args, limiter=self._limiter)
-        finally:
-            self.active -= 1
+# Characters a file is guessed to hold per byte, for its place in the queue before its text is known.
+FILE_CHARS_PER_BYTE = 0.5
 
 
 def too_long(text: str, limit: int) -> str | None:
@@ -108,73 +37,110 @@ def too_long(text: str, limit: int) -> str | None:
     return None
 
 
-class DetectionService:
-    """The server's state: shared detectors, the scoring queue and the feedback store.
+def make_pool(settings: ServerSettings, detector: Detector | None = None) -> WorkerPool:
+    """Worker processes as the settings say; scoring in this process when a Detector is handed in
+    (it cannot be shared with other processes) or `workers` is 0."""
+    count = 0 if detector is not None else settings.worker_count()
+    slots: list[Slot]
+    if count == 0:
+        slots = [InlineSlot(load_worker, (settings, None, detector), run_job)]
+    else:
+        threads = worker_threads(count)
+        slots = [ProcessSlot(index, load_worker, (settings, threads), run_job) for index in range(count)]
+    scheduler = Scheduler(len(slots), settings.queue_budget_s, settings.request_timeout_s, settings.queue_size)
+    return WorkerPool(scheduler, slots)
 
-    Its `detect*` methods are the blocking work of one request; routes run them through `queue`.
-    """
+
+class DetectionService:
+    """The server's state: the worker pool and its queue, the answering model and the feedback store."""
 
     def __init__(self, settings: ServerSettings, detector: Detector | None = None) -> None:
         self.settings = settings
-        self.detectors = Detectors(settings, detector)
         self.store = FeedbackStore(settings.db_path, store_text=settings.store_text)
-        self.queue = ScoringQueue(settings.queue_size, settings.workers)
-        self.model_version = self.detectors.default.model_info.version
-        self.limits = dataclasses.replace(DEFAULT_LIMITS, max_input_bytes=settings.max_file_bytes,
-                                          max_chars=settings.max_text_chars)
+        self.pool = make_pool(settings, detector)
+        self.scheduler = self.pool.scheduler
+        self.model_version = ""
+        self._summary: dict[str, Any] = {}
+        self.start()
 
-    def detect(self, text: str, mode: str | None, threshold_mode: str | None) -> dict[str, Any]:
-        detection = score_text(self.detectors.get(mode, threshold_mode), text)
+    def start(self) -> None:
+        """Start the workers, unless they run (again after `stop`); each loads its model here."""
+        if self.pool.running:
+            return
+        info: WorkerInfo = self.pool.start()
+        self.model_version = info.model_version
+        self._summary = info.model_summary
+
+    def stop(self) -> None:
+        """Stop the workers; waiting requests are answered 503."""
+        self.pool.close()
+
+    def close(self) -> None:
+        self.stop()
+        self.store.close()
+
+    async def detect(self, text: str, mode: str | None, threshold_mode: str | None) -> dict[str, Any]:
+        [outcome] = await self.scheduler.run([Work(TextJob(text, mode, threshold_mode), self._mode(mode), len(text))])
+        detection: Detection = _unwrap(outcome)
         detection_id = str(uuid.uuid4())
-        self.store.record_detection(detection_id, text, detection)
+        await anyio.to_thread.run_sync(self.store.record_detection, detection_id, text, detection)
         return _detection_dict(detection, detection_id)
 
-    def detect_document(self, data: bytes, filename: str, mode: str | None,
-                        threshold_mode: str | None) -> dict[str, Any]:
-        document = extract_text(data, filename, self.limits)
-        result = self.detect(document.text, mode, threshold_mode)
+    async def detect_document(self, data: bytes, filename: str, mode: str | None,
+                              threshold_mode: str | None) -> dict[str, Any]:
+        chars = min(self.settings.max_text_chars, int(len(data) * FILE_CHARS_PER_BYTE))
+        work = Work(FileJob(data, filename, mode, threshold_mode), self._mode(mode), chars, observe=False)
+        [outcome] = await self.scheduler.run([work])
+        scored: ScoredFile = _unwrap(outcome)
+        document, detection = scored.document, scored.detection
+        detection_id = str(uuid.uuid4())
+        await anyio.to_thread.run_sync(self.store.record_detection, detection_id, document.text, detection)
         info = {"format": document.format, "pages": document.pages, "warnings": document.warnings}
-        return {**result, "extracted_text": document.text, "document": info}
+        return {**_detection_dict(detection, detection_id), "extracted_text": document.text, "document": info}
 
-    def detect_many(self, texts: list[str], mode: str | None, threshold_mode: str | None) -> list[dict[str, Any]]:
-        """One result per text: its detection, or `{"error": ...}` when it cannot be checked."""
-        detector = self.detectors.get(mode, threshold_mode)
+    async def detect_many(self, texts: list[str], mode: str | None, threshold_mode: str | None) -> list[dict[str, Any]]:
+        """One result per text: its detection, or `{"error": ...}` when it cannot be checked.
+
+        Each text is queued on its own, so the workers share a batch and single checks take turns with it.
+        """
+        problems = [too_long(text, self.settings.max_text_chars) for text in texts]
+        works = [Work(TextJob(text, mode, threshold_mode), self._mode(mode), len(text))
+                 for text, problem in zip(texts, problems, strict=True) if problem is None]
+        outcomes = iter(await self.scheduler.run(works))
         results: list[dict[str, Any]] = []
         recorded: list[tuple[str, str, Detection]] = []
-        for text in texts:
-            problem = too_long(text, self.settings.max_text_chars)
+        for text, problem in zip(texts, problems, strict=True):
             if problem is None:
-                try:
-                    detection = score_text(detector, text)
-                except InputError as error:
-                    problem = " ".join(str(error).split())
+                outcome = next(outcomes)
+                if isinstance(outcome, InputError | ServingError):
+                    problem = " ".join(str(outcome).split())
+                else:
+                    detection: Detection = _unwrap(outcome)
             if problem is not None:
                 results.append({"error": problem})
                 continue
             detection_id = str(uuid.uuid4())
             recorded.append((detection_id, text, detection))
             results.append(_detection_dict(detection, detection_id))
-        self.store.record_detections(recorded)
+        await anyio.to_thread.run_sync(self.store.record_detections, recorded)
         return results
 
     def model_summary(self) -> dict[str, Any]:
         """The answering model: version, thresholds, validation summary and training data."""
-        detector = self.detectors.default
-        card = detector.model_card
-        validation = card.get("validation", {})
-        keys = ("auroc", "tpr_at_1pct_fpr", "tpr_at_5pct_fpr", "expected_calibration_error", "fpr",
-                "fpr_source_weighted", "tpr")
-        training = card.get("training_set", {})
-        return {
-            "name": card.get("name", detector.model_info.name),
-            "version": card.get("version", detector.model_info.version),
-            "description": card.get("description"),
-            "trained_at": card.get("trained_at"),
-            "default_threshold_mode": detector.threshold_mode,
-            "thresholds": card.get("thresholds", {}),
-            "validation": {key: validation[key] for key in keys if key in validation},
-            "training_set": {"n": training.get("n"), "by_group": training.get("by_group", {})},
-        }
+        return self._summary
+
+    def queue_status(self) -> dict[str, Any]:
+        return {**self.scheduler.status(), "worker_restarts": self.pool.restarts}
+
+    def _mode(self, mode: str | None) -> str:
+        return mode or self.settings.mode
+
+
+def _unwrap(outcome: Any) -> Any:
+    """A worker's result, or the exception it ended with raised here."""
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def _detection_dict(detection: Detection, detection_id: str) -> dict[str, Any]:

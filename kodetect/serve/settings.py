@@ -1,0 +1,34 @@
+"""How a server is set up: limits, the worker pool, the queue's latency budget, the feedback store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kodetect.detector import DEFAULT_MAX_CHARS, DEFAULT_THRESHOLD_MODE, MODES
+from kodetect.serve.store import default_db_path
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    mode: str = MODES[0]
+    threshold_mode: str = DEFAULT_THRESHOLD_MODE
+    max_text_chars: int = DEFAULT_MAX_CHARS
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_batch_texts: int = 100
+    # Requests waiting at most, whatever the budget says; None: only the budget limits the queue.
+    queue_size: int | None = None
+    # Scoring processes, each with its own model; None: one per core; 0: score in the server process.
+    workers: int | None = None
+    queue_budget_s: float = 10.0  # admit while the expected wait is at most this; beyond it 503 + Retry-After
+    request_timeout_s: float = 60.0  # 504 when a request's answer takes longer (plus its own texts' time)
+    db_path: Path = field(default_factory=default_db_path)
+    store_text: bool = False  # privacy by default: only the SHA-256 of each text is kept
+    model_path: str | Path | None = None  # None: the packaged model
+
+    def worker_count(self) -> int:
+        """Worker processes to start: `workers`, or one per core this process may use."""
+        if self.workers is not None:
+            return self.workers
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
