@@ -5,12 +5,13 @@
     python -m bench --only katfish,length   # selected sections
     python -m bench --no-deep               # skip deep mode and the zero-shot LM scores
 
-Sections: katfish, loso, families, cross-genre, length, calibration, attacks, speed, batch (the
-last includes bench/results/batch_*.md, measured by bench/report/batch_throughput.py and
-bench/report/batch_resume.py). Run from the repository root; needs ../shared/data (or $KODETECT_DATA_DIR)
-and exits 2 without it. Deep mode's language-model features of the benchmark texts ship in
-bench/lm_cache/ and are copied into the local cache first (checked by re-scoring a few; see
-bench/report/lm_seed.py; --no-lm-seed skips that). Figures go to docs/figures/ next to --out (or
+Sections: katfish, loso, families, cross-genre, length, calibration, attacks, speed, batch, serve
+(the last two include bench/results/batch_*.md, measured by bench/report/batch_throughput.py and
+bench/report/batch_resume.py, and bench/results/serve_load*.md, measured by bench/report/serve_load.py).
+Run from the repository root; needs ../shared/data (or $KODETECT_DATA_DIR) and exits 2 without it.
+Deep mode's language-model features of the benchmark texts ship in bench/lm_cache/ and are copied
+into the local cache first (checked by re-scoring a few; see bench/report/lm_seed.py; --no-lm-seed
+skips that). Figures go to docs/figures/ next to --out (or
 --figures). A full run (no --quick, no --only) also rewrites the README's "How accurate is it?"
 section from the same numbers; --readme/--no-readme override that.
 """

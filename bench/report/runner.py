@@ -30,6 +30,7 @@ SECTIONS = {
     "attacks": "attacks:run",
     "speed": "speed:run",
     "batch": "batch:run",
+    "serve": "serve:run",
 }
 
 

@@ -6,12 +6,14 @@ the request and response models in `schemas.py`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kodetect.detector import Detector
 from kodetect.documents import DocumentTooLarge, UnreadableDocument, UnsupportedFormat
@@ -45,7 +47,7 @@ def create_app(settings: ServerSettings | None = None, detector: Detector | None
     app = FastAPI(title="kodetect", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.service = service
     app.state.settings = settings
-    app.middleware("http")(guard_and_label)
+    app.add_middleware(GuardAndLabel)
     app.add_exception_handler(InputError, input_error)
     app.add_exception_handler(ModelError, model_error)
     app.add_exception_handler(ServingError, serving_error)
@@ -65,19 +67,36 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.stop()
 
 
-async def guard_and_label(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+class GuardAndLabel:
     """Refuse an oversized upload from its declared length, before the multipart parser spools it, and
-    name the answering model on every response."""
-    service: DetectionService = request.app.state.service
-    limit = service.settings.max_file_bytes
-    declared = request.headers.get("content-length", "") if request.url.path == UPLOAD_PATH else ""
-    if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        message = f"the upload is larger than {limit / 2**20:g} MiB, the most one check accepts"
-        response: Response = JSONResponse({"detail": message}, status_code=413)
-    else:
-        response = await call_next(request)
-    response.headers[VERSION_HEADER] = service.model_version
-    return response
+    name the answering model on every response.
+
+    Plain ASGI rather than `@app.middleware("http")`: that wraps every request in a task group and
+    memory streams, a cost the server process pays per request while the workers share its cores.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        service: DetectionService = scope["app"].state.service
+        label = (VERSION_HEADER.lower().encode("latin-1"), service.model_version.encode("latin-1"))
+
+        async def send_labelled(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), label]
+            await send(message)
+
+        limit = service.settings.max_file_bytes
+        declared = Headers(scope=scope).get("content-length", "") if scope["path"] == UPLOAD_PATH else ""
+        if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+            message = f"the upload is larger than {limit / 2**20:g} MiB, the most one check accepts"
+            await JSONResponse({"detail": message}, status_code=413)(scope, receive, send_labelled)
+            return
+        await self.app(scope, receive, send_labelled)
 
 
 async def input_error(request: Request, error: Exception) -> JSONResponse:

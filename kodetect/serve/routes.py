@@ -38,7 +38,8 @@ QUEUED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _service(request: Request) -> DetectionService:
+async def _service(request: Request) -> DetectionService:
+    # async: FastAPI would run a plain function in a thread, a hop per request for an attribute lookup.
     return request.app.state.service
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import anyio.to_thread
-
 from kodetect.batch.local import worker_threads
 from kodetect.detection import Detection
 from kodetect.detector import Detector
 from kodetect.errors import InputError
 from kodetect.serve.failures import ServingError
+from kodetect.serve.recorder import Recorder
 from kodetect.serve.scheduler import Scheduler, Work
 from kodetect.serve.scoring import Detectors, FileJob, ScoredFile, TextJob, WorkerInfo, load_worker, run_job, score_text
 from kodetect.serve.settings import ServerSettings
@@ -57,6 +56,7 @@ class DetectionService:
     def __init__(self, settings: ServerSettings, detector: Detector | None = None) -> None:
         self.settings = settings
         self.store = FeedbackStore(settings.db_path, store_text=settings.store_text)
+        self.recorder = Recorder(self.store)
         self.pool = make_pool(settings, detector)
         self.scheduler = self.pool.scheduler
         self.model_version = ""
@@ -77,13 +77,14 @@ class DetectionService:
 
     def close(self) -> None:
         self.stop()
+        self.recorder.close()
         self.store.close()
 
     async def detect(self, text: str, mode: str | None, threshold_mode: str | None) -> dict[str, Any]:
         [outcome] = await self.scheduler.run([Work(TextJob(text, mode, threshold_mode), self._mode(mode), len(text))])
         detection: Detection = _unwrap(outcome)
         detection_id = str(uuid.uuid4())
-        await anyio.to_thread.run_sync(self.store.record_detection, detection_id, text, detection)
+        await self.recorder.record([(detection_id, text, detection)])
         return _detection_dict(detection, detection_id)
 
     async def detect_document(self, data: bytes, filename: str, mode: str | None,
@@ -94,7 +95,7 @@ class DetectionService:
         scored: ScoredFile = _unwrap(outcome)
         document, detection = scored.document, scored.detection
         detection_id = str(uuid.uuid4())
-        await anyio.to_thread.run_sync(self.store.record_detection, detection_id, document.text, detection)
+        await self.recorder.record([(detection_id, document.text, detection)])
         info = {"format": document.format, "pages": document.pages, "warnings": document.warnings}
         return {**_detection_dict(detection, detection_id), "extracted_text": document.text, "document": info}
 
@@ -122,7 +123,7 @@ class DetectionService:
             detection_id = str(uuid.uuid4())
             recorded.append((detection_id, text, detection))
             results.append(_detection_dict(detection, detection_id))
-        await anyio.to_thread.run_sync(self.store.record_detections, recorded)
+        await self.recorder.record(recorded)
         return results
 
     def model_summary(self) -> dict[str, Any]:

@@ -16,6 +16,9 @@ const TEXTS = {
     modeBalanced: "균형 (AI 글을 더 많이 찾지만 오판도 늘어남)",
     submit: "검사하기",
     checking: "검사 중…",
+    waiting: "대기 중…",
+    waitingNote: (q) => `다른 글을 먼저 검사하고 있어 차례를 기다리는 중입니다 (대기 ${q.waiting_texts}건` +
+      (q.expected_wait_s >= 1 ? `, 약 ${Math.ceil(q.expected_wait_s)}초` : "") + "). 차례가 되면 자동으로 검사합니다.",
     resultTitle: "결과",
     probability: "AI가 썼을 확률",
     noProbability: "계산하지 않음",
@@ -41,6 +44,7 @@ const TEXTS = {
     },
     empty: "검사할 글을 넣거나 파일을 고르세요.",
     busy: "서버가 다른 글을 검사하느라 바쁩니다. 잠시 뒤 다시 시도하세요.",
+    busyRetry: (s) => `서버가 다른 글을 검사하느라 바쁩니다. ${s}초 뒤에 다시 시도하세요.`,
     failed: "검사하지 못했습니다",
     feedbackFailed: "의견을 보내지 못했습니다",
     toggle: "English",
@@ -59,6 +63,9 @@ const TEXTS = {
     modeBalanced: "Balanced (catches more AI text, more false accusations)",
     submit: "Check",
     checking: "Checking…",
+    waiting: "Waiting…",
+    waitingNote: (q) => `Other texts are being checked first; this one is waiting its turn (${q.waiting_texts} waiting` +
+      (q.expected_wait_s >= 1 ? `, about ${Math.ceil(q.expected_wait_s)} s` : "") + "). It will be checked automatically.",
     resultTitle: "Result",
     probability: "Probability the text was written by AI",
     noProbability: "not computed",
@@ -84,6 +91,7 @@ const TEXTS = {
     },
     empty: "Paste a text or choose a file first.",
     busy: "The server is busy checking other texts. Please try again in a few seconds.",
+    busyRetry: (s) => `The server is busy checking other texts. Please try again in ${s} s.`,
     failed: "Could not check the text",
     feedbackFailed: "Could not send the feedback",
     toggle: "한국어",
@@ -135,6 +143,9 @@ $("lang-toggle").addEventListener("click", () => {
 // --- calling the API ------------------------------------------------------------------------------------
 
 async function errorMessage(response) {
+  // Retry-After marks the queue's "busy" (or a worker being replaced): say when to come back.
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  if (response.status === 503 && retryAfter > 0) return t("busyRetry")(retryAfter);
   if (response.status === 503) return t("busy");
   try {
     const body = await response.json();
@@ -144,6 +155,28 @@ async function errorMessage(response) {
   } catch {
     return `${t("failed")} (HTTP ${response.status})`;
   }
+}
+
+// While a check is pending, look at the queue after a second and then now and then: if texts wait for a
+// worker, say this one is waiting its turn rather than leave "checking" on screen for a long time.
+const QUEUE_FIRST_LOOK_MS = 1000, QUEUE_LOOK_EVERY_MS = 3000;
+
+function watchQueue(button) {
+  let timer = null;
+  const look = async () => {
+    try {
+      const response = await fetch("v1/queue");
+      const queue = response.ok ? await response.json() : null;
+      const queued = queue && (queue.waiting_texts > 0 || queue.busy >= queue.workers_ready);
+      if (timer === null) return; // answered meanwhile
+      button.textContent = t(queued ? "waiting" : "checking");
+      $("waiting").hidden = !queued;
+      if (queued) $("waiting").textContent = t("waitingNote")(queue);
+    } catch { /* the check's own answer will tell */ }
+    if (timer !== null) timer = setTimeout(look, QUEUE_LOOK_EVERY_MS);
+  };
+  timer = setTimeout(look, QUEUE_FIRST_LOOK_MS);
+  return () => { clearTimeout(timer); timer = null; $("waiting").hidden = true; };
 }
 
 function showError(message) {
@@ -177,6 +210,7 @@ $("check-form").addEventListener("submit", async (e) => {
   const button = $("submit");
   button.disabled = true;
   button.textContent = t("checking");
+  const stopWatching = watchQueue(button);
   try {
     const response = await request;
     if (!response.ok) { showError(await errorMessage(response)); return; }
@@ -187,6 +221,7 @@ $("check-form").addEventListener("submit", async (e) => {
   } catch (err) {
     showError(`${t("failed")}: ${err}`);
   } finally {
+    stopWatching();
     button.disabled = false;
     button.textContent = t("submit");
   }
