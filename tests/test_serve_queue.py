@@ -9,6 +9,7 @@ import pytest
 from kodetect.serve.admission import OVERHEAD_CHARS, ServiceRate, admit, expected_wait
 from kodetect.serve.failures import Overloaded, ServingError, TimedOut
 from kodetect.serve.scheduler import Scheduler, Work
+from kodetect.serve.settings import ServerSettings, available_cores
 
 # --- the admission rule ---------------------------------------------------------------------------------
 
@@ -199,3 +200,30 @@ def test_closing_answers_waiting_requests():
 
 def test_a_request_with_nothing_to_score_is_not_queued():
     assert asyncio.run(scheduler(budget_s=0.0).run([])) == []
+
+
+def test_a_request_for_a_model_no_worker_has_loaded_may_wait_for_it_to_load():
+    async def scenario():
+        queue = scheduler(timeout_s=0.05, cold_start_s=60.0)
+        queue.warm = frozenset({("fast", "low-fpr")})
+        cold = asyncio.create_task(queue.run([Work(("echo", "deep"), "deep", 1000, needs=("deep", "low-fpr"))]))
+        await asyncio.sleep(0.5)  # well past the deadline of a request whose model is loaded
+        assert not cold.done()
+        serve_in_turn(queue, 1)
+        return await cold
+
+    assert asyncio.run(scenario()) == ["deep"]
+
+
+# --- how many workers -----------------------------------------------------------------------------------
+
+
+def test_auto_workers_follow_the_cores_and_a_container_quota(tmp_path):
+    cpu_max = tmp_path / "cpu.max"
+    cpu_max.write_text("max 100000\n")
+    cores = available_cores(cpu_max)
+    assert cores >= 1 and ServerSettings().worker_count() == available_cores()
+    cpu_max.write_text("150000 100000\n")  # 1.5 CPUs: two workers, one of them part-time
+    assert available_cores(cpu_max) == min(cores, 2)
+    assert available_cores(tmp_path / "absent") == cores
+    assert ServerSettings(workers=3).worker_count() == 3 and ServerSettings(workers=0).worker_count() == 0

@@ -16,6 +16,7 @@ import asyncio
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ class Work:
     mode: str
     chars: int
     observe: bool = True  # whether its time teaches the rate (not for files: extraction costs differ)
+    # What a worker must have loaded for it (e.g. mode and thresholds); None: whatever it starts with.
+    needs: Hashable | None = None
 
 
 @dataclass(eq=False)
@@ -69,13 +72,17 @@ class Scheduler:
     """Admits requests, orders their texts fairly and hands them to the workers one at a time."""
 
     def __init__(self, workers: int, budget_s: float, timeout_s: float, max_waiting: int | None = None,
-                 rate: ServiceRate | None = None) -> None:
+                 rate: ServiceRate | None = None, cold_start_s: float = 0.0) -> None:
         self.workers = workers
         self.budget_s = budget_s
         self.timeout_s = timeout_s
         self.max_waiting = max_waiting
         self.rate = rate or ServiceRate()
         self.ready = 0  # workers able to take a text now; the pool keeps it up to date
+        # What some ready worker has loaded (the pool keeps it up to date); a request needing anything
+        # else also waits for a worker to load it, up to `cold_start_s` more.
+        self.warm: frozenset[Hashable] = frozenset()
+        self.cold_start_s = cold_start_s
         self._lock = threading.Condition()
         self._flows: OrderedDict[Flow, deque[Task]] = OrderedDict()
         self._running: dict[Task, float] = {}
@@ -88,14 +95,15 @@ class Scheduler:
 
         Raises `Overloaded` when not admitted and `TimedOut` when the answer is not there in time: the
         server's timeout plus the expected time of the request's own texts (a batch of 100 texts in deep
-        mode legitimately takes minutes).
+        mode legitimately takes minutes), plus the time to load a model no worker has loaded yet.
         """
         if not works:
             return []
         loop = asyncio.get_running_loop()
         flow = Flow(loop, loop.create_future(), [None] * len(works), len(works))
         own_s = self._enqueue(flow, works)
-        deadline = self.timeout_s + own_s
+        cold = any(work.needs is not None and work.needs not in self.warm for work in works)
+        deadline = self.timeout_s + own_s + (self.cold_start_s if cold else 0.0)
         try:
             await asyncio.wait_for(asyncio.shield(flow.done), deadline)
         except TimeoutError:
@@ -168,11 +176,12 @@ class Scheduler:
             self._flows.move_to_end(task.flow, last=False)
             self._lock.notify()
 
-    def finish(self, task: Task, outcome: Any, seconds: float) -> None:
-        """Record a text's result (or the exception it ended with) and answer its request when complete."""
+    def finish(self, task: Task, outcome: Any, seconds: float, observe: bool = True) -> None:
+        """Record a text's result (or the exception it ended with) and answer its request when complete;
+        its time teaches the rate unless `observe` is False (e.g. it included loading a model)."""
         with self._lock:
             self._running.pop(task, None)
-            if task.work.observe and not isinstance(outcome, BaseException):
+            if observe and task.work.observe and not isinstance(outcome, BaseException):
                 self.rate.observe(task.work.mode, task.work.chars, seconds)
             flow = task.flow
             flow.outcomes[task.index] = outcome

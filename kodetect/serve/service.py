@@ -47,7 +47,8 @@ def make_pool(settings: ServerSettings, detector: Detector | None = None) -> Wor
         threads = worker_threads(count)
         slots = [ProcessSlot(index, load_worker, (settings, threads), run_job) for index in range(count)]
     scheduler = Scheduler(len(slots), settings.queue_budget_s, settings.request_timeout_s, settings.queue_size)
-    return WorkerPool(scheduler, slots)
+    # Workers start with the default detector loaded; another mode or threshold mode loads on first use.
+    return WorkerPool(scheduler, slots, loaded_at_start=[(settings.mode, settings.threshold_mode)])
 
 
 class DetectionService:
@@ -81,7 +82,7 @@ class DetectionService:
         self.store.close()
 
     async def detect(self, text: str, mode: str | None, threshold_mode: str | None) -> dict[str, Any]:
-        [outcome] = await self.scheduler.run([Work(TextJob(text, mode, threshold_mode), self._mode(mode), len(text))])
+        [outcome] = await self.scheduler.run([self._work(text, mode, threshold_mode)])
         detection: Detection = _unwrap(outcome)
         detection_id = str(uuid.uuid4())
         await self.recorder.record([(detection_id, text, detection)])
@@ -90,7 +91,8 @@ class DetectionService:
     async def detect_document(self, data: bytes, filename: str, mode: str | None,
                               threshold_mode: str | None) -> dict[str, Any]:
         chars = min(self.settings.max_text_chars, int(len(data) * FILE_CHARS_PER_BYTE))
-        work = Work(FileJob(data, filename, mode, threshold_mode), self._mode(mode), chars, observe=False)
+        work = Work(FileJob(data, filename, mode, threshold_mode), self._mode(mode), chars, observe=False,
+                    needs=self._needs(mode, threshold_mode))
         [outcome] = await self.scheduler.run([work])
         scored: ScoredFile = _unwrap(outcome)
         document, detection = scored.document, scored.detection
@@ -105,7 +107,7 @@ class DetectionService:
         Each text is queued on its own, so the workers share a batch and single checks take turns with it.
         """
         problems = [too_long(text, self.settings.max_text_chars) for text in texts]
-        works = [Work(TextJob(text, mode, threshold_mode), self._mode(mode), len(text))
+        works = [self._work(text, mode, threshold_mode)
                  for text, problem in zip(texts, problems, strict=True) if problem is None]
         outcomes = iter(await self.scheduler.run(works))
         results: list[dict[str, Any]] = []
@@ -135,6 +137,13 @@ class DetectionService:
 
     def _mode(self, mode: str | None) -> str:
         return mode or self.settings.mode
+
+    def _needs(self, mode: str | None, threshold_mode: str | None) -> tuple[str, str]:
+        return self._mode(mode), threshold_mode or self.settings.threshold_mode
+
+    def _work(self, text: str, mode: str | None, threshold_mode: str | None) -> Work:
+        return Work(TextJob(text, mode, threshold_mode), self._mode(mode), len(text),
+                    needs=self._needs(mode, threshold_mode))
 
 
 def _unwrap(outcome: Any) -> Any:

@@ -20,7 +20,7 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
@@ -244,11 +244,17 @@ class InlineSlot:
 class WorkerPool:
     """Keeps every slot running and feeding on the scheduler's texts, one thread per slot."""
 
-    def __init__(self, scheduler: Scheduler, slots: list[Slot], start_timeout_s: float = START_TIMEOUT_S) -> None:
+    def __init__(self, scheduler: Scheduler, slots: list[Slot], start_timeout_s: float = START_TIMEOUT_S,
+                 loaded_at_start: Iterable[Hashable] = ()) -> None:
         self.scheduler = scheduler
         self.slots = slots
         self.restarts = 0
         self._start_timeout_s = start_timeout_s
+        # What each worker has loaded (`Work.needs`): a text needing something else may first wait for a
+        # model to load, so its time limit allows for that and its time does not teach the rate.
+        self._at_start = frozenset(loaded_at_start)
+        self._loaded: dict[int, set[Hashable]] = {id(slot): set(self._at_start) for slot in slots}
+        scheduler.cold_start_s = start_timeout_s
         self._threads: list[threading.Thread] = []
         self._closing = threading.Event()
         self._lock = threading.Lock()
@@ -297,7 +303,9 @@ class WorkerPool:
 
     def _count_ready(self) -> None:
         with self._lock:
-            self.scheduler.ready = sum(slot.ready for slot in self.slots)
+            ready = [slot for slot in self.slots if slot.ready]
+            self.scheduler.ready = len(ready)
+            self.scheduler.warm = frozenset().union(*(self._loaded[id(slot)] for slot in ready))
 
     def _serve(self, slot: Slot) -> None:
         while not self._closing.is_set():
@@ -312,7 +320,9 @@ class WorkerPool:
                 self._run(slot, task)
 
     def _run(self, slot: Slot, task: Task) -> None:
-        limit_s = self.scheduler.timeout_s + RUN_LIMIT_FACTOR * task.cost_s
+        needs, loaded = task.work.needs, self._loaded[id(slot)]
+        cold = needs is not None and needs not in loaded
+        limit_s = self.scheduler.timeout_s + RUN_LIMIT_FACTOR * task.cost_s + (self._start_timeout_s if cold else 0)
         started = time.monotonic()
         try:
             outcome = slot.execute(task.job, limit_s)
@@ -325,9 +335,11 @@ class WorkerPool:
             outcome = WorkerCrashed(str(idle))  # workers keep dying as this job reaches them: stop trying
         except Exception as error:  # noqa: BLE001 - the text's error (or the worker's death) is its answer
             outcome = error
-        if not slot.ready:
+        if cold and not isinstance(outcome, BaseException):
+            loaded.add(needs)
+        if cold or not slot.ready:
             self._count_ready()
-        self.scheduler.finish(task, outcome, time.monotonic() - started)
+        self.scheduler.finish(task, outcome, time.monotonic() - started, observe=not cold)
 
     def _revive(self, slot: Slot) -> bool:
         """Replace a dead worker, retrying with growing pauses; False when the pool is closing."""
@@ -335,6 +347,7 @@ class WorkerPool:
             if self._closing.is_set():
                 return False
             slot.stop()
+            self._loaded[id(slot)] = set(self._at_start)
             slot.start()
             try:
                 slot.wait_ready(self._start_timeout_s)
