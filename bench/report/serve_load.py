@@ -7,8 +7,9 @@ Every row starts its own server (`python -m kodetect serve --workers W`, a free 
 database), waits until it answers, warms it up, then sends --requests POST /v1/detect with Korean texts of
 exactly --chars characters (../shared/data/dev, or the bundled examples when the data is absent) from
 --concurrency client threads, each on one keep-alive connection. Any response other than 200 counts as
-a failure: 503 with Retry-After (the queue's "busy") is reported as "rejected", every other status or
-transport error as "errors". Reported per row: served, rejected, errors, p50/p95/max latency of the
+a failure: 503 with Retry-After (the queue's "busy") is reported as "rejected", a 503 saying the
+worker stopped as "failed: worker killed", every other status or transport error as "other errors".
+Reported per row: served, rejected, errors, p50/p95/max latency of the
 200s, throughput (served per second of the run), and the resident memory (RSS) summed over the server
 process and all its workers, after warm-up and at the end. CPU seconds per served request are split
 into the server process (HTTP, queue, database) and its workers (scoring).
@@ -113,6 +114,21 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
 
 
+def busy_cpu_s() -> float:
+    """CPU seconds all processes of the machine have used so far (every core), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def own_cpu_s(server_pid: int) -> float:
+    """CPU seconds of this load test (client threads) and of the server with its live children."""
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime + sum(cpu_s(p) for p in [server_pid, *descendants(server_pid)])
+
+
 def tree_rss_mib(pid: int) -> float:
     return sum(rss_mib(p) for p in [pid, *descendants(pid)])
 
@@ -214,7 +230,11 @@ def client_thread(port: int, bodies: list[bytes], next_index, outcomes: Outcomes
         if status == 200:
             outcomes.add("200", seconds, None)
         else:
-            key = "503 Retry-After" if status == 503 and "retry-after" in headers else str(status)
+            key = str(status)
+            if status == 503 and b"stopped unexpectedly" in payload:
+                key = "503 worker stopped"
+            elif status == 503 and "retry-after" in headers:
+                key = "503 Retry-After"
             outcomes.add(key, seconds, f"{status} {payload.decode(errors='replace')[:200]}")
     connection.close()
 
@@ -247,6 +267,7 @@ class Row:
     server_cpu_s: float
     worker_cpu_s: float | None  # None when a worker was killed (its CPU time went with it)
     load_before: float
+    others_cores: float  # cores used on average by processes outside this test while it ran
     kill: str = ""
 
     @property
@@ -258,8 +279,12 @@ class Row:
         return self.outcomes.statuses.get("503 Retry-After", 0)
 
     @property
+    def crashed(self) -> int:
+        return self.outcomes.statuses.get("503 worker stopped", 0)
+
+    @property
     def errors(self) -> int:
-        return sum(self.outcomes.statuses.values()) - self.served - self.rejected
+        return sum(self.outcomes.statuses.values()) - self.served - self.rejected - self.crashed
 
     @property
     def throughput(self) -> float:
@@ -314,12 +339,14 @@ def run_row(args: argparse.Namespace, texts: list[str], workers: int, concurrenc
                                                                 args.request_timeout)) for _ in range(concurrency)]
         if args.kill_worker_after is not None:
             threads.append(threading.Thread(target=kill_one_worker, args=(server, args.kill_worker_after, kill_report)))
+        busy_before, own_before = busy_cpu_s(), own_cpu_s(pid)
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads[:concurrency]:
             thread.join()
         wall = time.perf_counter() - started
+        others = max(0.0, (busy_cpu_s() - busy_before) - (own_cpu_s(pid) - own_before)) / wall
         for thread in threads[concurrency:]:
             thread.join()
         rss_end, server_cpu = tree_rss_mib(pid), cpu_s(pid) - server_cpu
@@ -329,7 +356,7 @@ def run_row(args: argparse.Namespace, texts: list[str], workers: int, concurrenc
     finally:
         server.stop()
     return Row(workers, concurrency, len(bodies), outcomes, wall, rss_start, rss_end, server_cpu, worker_cpu,
-               load_before, "; ".join(kill_report))
+               load_before, others, "; ".join(kill_report))
 
 
 # --- the report -----------------------------------------------------------------------------------------
@@ -340,17 +367,19 @@ def fmt(value: float | None, digits: int = 0) -> str:
 
 
 def table(rows: list[Row]) -> list[str]:
-    header = ["workers", "concurrency", "requests", "served (200)", "rejected (503 + Retry-After)", "other errors",
+    header = ["workers", "concurrency", "requests", "served (200)", "rejected (503 + Retry-After)",
+              "failed: worker killed", "other errors",
               "p50 (ms)", "p95 (ms)", "max (ms)", "served/s", "RSS start (MiB)", "RSS end (MiB)", "RSS growth",
-              "server CPU ms/request", "workers' CPU ms/request", "load avg before"]
+              "server CPU ms/request", "workers' CPU ms/request", "load avg before", "other processes (cores)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         per = 1000 / r.served if r.served else float("nan")
         growth = f"{(r.rss_end - r.rss_start) / r.rss_start * 100:+.1f}%" if r.rss_start else "–"
-        cells = [r.workers, r.concurrency, r.requests, r.served, r.rejected, r.errors, fmt(r.latency_ms(50)),
+        cells = [r.workers, r.concurrency, r.requests, r.served, r.rejected, r.crashed, r.errors, fmt(r.latency_ms(50)),
                  fmt(r.latency_ms(95)), fmt(r.latency_ms(100)), fmt(r.throughput, 1), fmt(r.rss_start),
                  fmt(r.rss_end), growth, fmt(r.server_cpu_s * per, 1),
-                 fmt(r.worker_cpu_s * per if r.worker_cpu_s is not None else None, 1), f"{r.load_before:.2f}"]
+                 fmt(r.worker_cpu_s * per if r.worker_cpu_s is not None else None, 1), f"{r.load_before:.2f}",
+                 f"{r.others_cores:.2f}"]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return lines
 
@@ -364,10 +393,11 @@ def findings(rows: list[Row]) -> list[str]:
             lines.append(f"- concurrency {concurrency}: 2 workers serve {two.throughput:.1f}/s, 1 worker "
                          f"{one.throughput:.1f}/s: **{two.throughput / one.throughput:.2f}×**")
     for r in rows:
-        if r.errors or r.rejected:
-            total = r.served + r.rejected + r.errors
+        if r.errors or r.rejected or r.crashed:
+            total = r.served + r.rejected + r.crashed + r.errors
             lines.append(f"- {r.workers} worker(s), concurrency {r.concurrency}: {r.rejected} rejected "
-                         f"({100 * r.rejected / total:.1f}%), {r.errors} other errors"
+                         f"({100 * r.rejected / total:.1f}%), {r.crashed} failed with the killed worker, "
+                         f"{r.errors} other errors"
                          + (f"; first answers: {'; '.join(f'`{f}`' for f in r.outcomes.failures[:3])}"
                             if r.outcomes.failures else ""))
         if r.kill:
@@ -420,7 +450,10 @@ def main(argv: list[str] | None = None) -> int:
         f"after {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}", "",
         f"Texts: {source}, cut to {args.chars:,} characters; {args.requests:,} requests per row after "
         f"{args.warmup} warm-up requests, each row on a fresh server. Latency is measured by the client "
-        "(queueing included); RSS is summed over the server process and all its children.", "",
+        "(queueing included); RSS is summed over the server process and all its children. \"Other processes\" "
+        "is the CPU that processes outside this test used while a row ran, in cores (from /proc/stat): with 2 "
+        "cores, anything well above 0 took CPU from the server and makes its numbers lower than on an idle "
+        "machine.", "",
         *table(rows), "", *findings(rows),
     ]
     text = "\n".join(lines).rstrip() + "\n"
@@ -428,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, "utf-8")
-    return 1 if any(r.errors for r in rows) else 0
+    return 1 if any(r.errors or (r.crashed and not r.kill) for r in rows) else 0
 
 
 if __name__ == "__main__":

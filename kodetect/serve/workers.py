@@ -356,6 +356,9 @@ class WorkerPool:
                 log.error("replacement worker failed to start (%s); retrying in %.0f s", error, pause)
                 self._closing.wait(pause)
                 continue
+            if self._closing.is_set():  # closed while this one loaded: it must not outlive the pool
+                slot.stop()
+                return False
             with self._lock:
                 self.restarts += 1
             self._count_ready()
