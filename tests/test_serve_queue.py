@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 
 import pytest
 
+from kodetect.cli.serve_cmd import worker_count
 from kodetect.serve.admission import OVERHEAD_CHARS, ServiceRate, admit, expected_wait
 from kodetect.serve.failures import Overloaded, ServingError, TimedOut
 from kodetect.serve.scheduler import Scheduler, Work
@@ -227,3 +229,9 @@ def test_auto_workers_follow_the_cores_and_a_container_quota(tmp_path):
     assert available_cores(cpu_max) == min(cores, 2)
     assert available_cores(tmp_path / "absent") == cores
     assert ServerSettings(workers=3).worker_count() == 3 and ServerSettings(workers=0).worker_count() == 0
+
+
+def test_the_workers_option_takes_a_number_or_auto():
+    assert worker_count("auto") is None and worker_count("2") == 2 and worker_count("0") == 0
+    with pytest.raises(argparse.ArgumentTypeError):
+        worker_count("two")
