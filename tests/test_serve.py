@@ -9,8 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kodetect import Detector
-from kodetect.serve import ServerSettings, create_app
-from kodetect.serve import service as app_module
+from kodetect.serve import ServerSettings, create_app, scoring
 from kodetect.serve.store import export_feedback
 
 KOREAN = (
@@ -36,13 +35,13 @@ def client(detector, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def limited(detector, tmp_path_factory):
-    """Small limits, one queue slot, and texts kept in the database."""
+    """Small limits, no waiting (a request while another is scored gets 503), texts kept in the database."""
     settings = ServerSettings(
         db_path=tmp_path_factory.mktemp("db") / "feedback.sqlite",
         max_text_chars=LIMITED_CHARS,
         max_file_bytes=LIMITED_FILE_BYTES,
         max_batch_texts=2,
-        queue_size=1,
+        queue_budget_s=0.0,
         store_text=True,
     )
     with TestClient(create_app(settings, detector)) as test_client:
@@ -301,14 +300,14 @@ def test_page_is_korean_and_uses_only_local_assets(client):
 
 def test_busy_server_answers_503_with_retry_after(limited, monkeypatch):
     started, release = threading.Event(), threading.Event()
-    real_score = app_module.score_text
+    real_score = scoring.score_text
 
     def slow_score(detector, text):
         started.set()
         assert release.wait(10), "test never released the scoring slot"
         return real_score(detector, text)
 
-    monkeypatch.setattr(app_module, "score_text", slow_score)
+    monkeypatch.setattr(scoring, "score_text", slow_score)
     first: dict = {}
     worker = threading.Thread(target=lambda: first.update(response=limited.post("/v1/detect", json={"text": KOREAN})))
     worker.start()
@@ -317,6 +316,8 @@ def test_busy_server_answers_503_with_retry_after(limited, monkeypatch):
         busy = limited.post("/v1/detect", json={"text": KOREAN})
         assert busy.status_code == 503 and busy.json()["code"] == "busy"
         assert int(busy.headers["Retry-After"]) > 0
+        assert "busy" in busy.json()["detail"]
+        assert limited.get("/v1/queue").json()["busy"] == 1
         assert limited.post("/v1/batch", json={"texts": [KOREAN]}).status_code == 503
         # The event loop is not blocked by the scoring thread.
         assert limited.get("/healthz").status_code == 200
@@ -325,3 +326,24 @@ def test_busy_server_answers_503_with_retry_after(limited, monkeypatch):
         worker.join(10)
     assert first["response"].status_code == 200
     assert limited.post("/v1/detect", json={"text": KOREAN}).status_code == 200
+
+
+def test_a_request_past_the_timeout_is_504(detector, tmp_path, monkeypatch):
+    release = threading.Event()
+    real_score = scoring.score_text
+
+    def stuck_score(detector, text):
+        assert release.wait(10), "test never released the scoring slot"
+        return real_score(detector, text)
+
+    settings = ServerSettings(db_path=tmp_path / "feedback.sqlite", request_timeout_s=0.2)
+    with TestClient(create_app(settings, detector)) as late:
+        monkeypatch.setattr(scoring, "score_text", stuck_score)
+        try:
+            response = late.post("/v1/detect", json={"text": KOREAN})
+        finally:
+            release.set()
+        assert response.status_code == 504
+        assert "did not finish within" in response.json()["detail"]
+        monkeypatch.setattr(scoring, "score_text", real_score)
+        assert late.post("/v1/detect", json={"text": KOREAN}).status_code == 200

@@ -69,8 +69,9 @@ def test_missing_deep_extra_is_503_saying_what_to_install_not_busy(client, monke
         raise ImportError("No module named 'torch'")
 
     monkeypatch.setattr(backend, "shared_lm", no_torch)
-    monkeypatch.setattr(client.app.state.service.detectors, "_cache",
-                        {k: v for k, v in client.app.state.service.detectors._cache.items() if k[0] != "deep"})
+    [slot] = client.app.state.service.pool.slots  # scoring in this process: the Detector was handed in
+    detectors = slot._state
+    monkeypatch.setattr(detectors, "_cache", {k: v for k, v in detectors._cache.items() if k[0] != "deep"})
     response = client.post("/v1/detect", json={"text": KOREAN, "mode": "deep"})
     assert response.status_code == 503
     body = response.json()

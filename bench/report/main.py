@@ -6,9 +6,10 @@
     python -m bench --no-deep               # skip deep mode and the zero-shot LM scores
 
 Sections: katfish, loso, families, attribution, cross-genre, length, calibration, profiles, abstention, attacks,
-sentences, speed, batch (the last includes bench/results/batch_*.md, measured by bench/report/batch_throughput.py and
-bench/report/batch_resume.py). Run from the repository root; needs ../shared/data (or $KODETECT_DATA_DIR)
-and exits 2 without it. Deep mode's language-model features of the benchmark texts ship in
+sentences, speed, batch, serve (the last two include bench/results/batch_*.md, measured by
+bench/report/batch_throughput.py and bench/report/batch_resume.py, and bench/results/serve_load*.md,
+measured by bench/report/serve_load.py). Run from the repository root; needs ../shared/data (or
+$KODETECT_DATA_DIR) and exits 2 without it. Deep mode's language-model features of the benchmark texts ship in
 bench/lm_cache/ and are copied into the local cache first (checked by re-scoring a few; see
 bench/report/lm_seed.py; --no-lm-seed skips that). Figures go to docs/figures/ next to --out (or
 --figures). A full run (no --quick, no --only) also rewrites the README's "How accurate is it?"

@@ -34,6 +34,7 @@ SECTIONS = {
     "sentences": "sentences:run",
     "speed": "speed:run",
     "batch": "batch:run",
+    "serve": "serve:run",
 }
 
 

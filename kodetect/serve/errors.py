@@ -16,10 +16,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kodetect.documents import DocumentTooLarge, UnreadableDocument, UnsupportedFormat
 from kodetect.errors import ExtraMissing, InputError
+from kodetect.serve.failures import ServingError
 
 # code: what the page says; each is documented in the OpenAPI description of the routes that return it.
 CODES = {
     "busy": "the scoring queue is full; retry after Retry-After seconds",
+    "worker_restarted": "the worker scoring the text stopped and is being replaced; retry after Retry-After seconds",
+    "timeout": "no answer within the server's time limit; retry later or split the text",
     "deep_unavailable": "deep mode is not installed on this server (pip install 'kodetect[deep]')",
     "model_unavailable": "the requested model cannot be loaded on this server",
     "too_large": "the text, file, batch or request body is over a limit",
@@ -68,6 +71,12 @@ async def model_error(request: Request, error: Exception) -> JSONResponse:
         return error_response(503, f"{error.extra}_unavailable", str(error),
                               install=f"pip install 'kodetect[{error.extra}]'")
     return error_response(503, "model_unavailable", str(error))
+
+
+async def serving_error(request: Request, error: Exception) -> JSONResponse:
+    # Busy (503 + Retry-After), a worker that died (503 + Retry-After) or out of time (504).
+    assert isinstance(error, ServingError)
+    return error_response(error.status, error.code, str(error), error.headers())
 
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,5 +1,5 @@
 """The API's routes. Each takes what it needs as a dependency (`Service`, the app's `DetectionService`),
-checks the request, and hands the blocking work to the scoring queue."""
+checks the request, and hands the scoring to the service's queue of workers."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from kodetect.serve.schemas import (
     HealthResponse,
     ModelResponse,
     ProfilesResponse,
+    QueueResponse,
     check_choice,
     check_profile_name,
 )
@@ -33,9 +34,16 @@ UPLOAD_PATH = "/v1/detect/file"
 # Routes whose body is JSON: anything else is refused with 415 before it is parsed (serve/guards.py).
 JSON_PATHS = frozenset({"/v1/detect", "/v1/batch", "/v1/feedback"})
 UPLOAD_CHUNK = 64 * 1024
+# What any scoring route may answer besides its own errors: the queue's refusals.
+QUEUED: dict[int | str, dict[str, Any]] = {
+    503: {"description": "busy: retry after the Retry-After seconds; worker_restarted: retry; deep_unavailable "
+                         "or model_unavailable: the mode cannot run on this server"},
+    504: {"description": "timeout: no answer within the server's time limit"},
+}
 
 
-def _service(request: Request) -> DetectionService:
+async def _service(request: Request) -> DetectionService:
+    # async: FastAPI would run a plain function in a thread, a hop per request for an attribute lookup.
     return request.app.state.service
 
 
@@ -47,19 +55,18 @@ router = APIRouter()
              responses={413: {"description": "Text or body too long (code too_large)"},
                         415: {"description": "Body is not JSON (code unsupported_media_type)"},
                         422: {"description": "Empty or invalid text (invalid_input, invalid_request)"},
-                        503: {"description": "busy: retry after Retry-After; deep_unavailable or model_unavailable: "
-                                             "the mode cannot run on this server"}})
+                        **QUEUED})
 async def detect(body: DetectRequest, service: Service) -> dict[str, Any]:
     """Check one text: probability, verdict, sentence scores and evidence."""
     problem = too_long(body.text, service.settings.max_text_chars)
     if problem:
         raise HTTPException(status_code=413, detail=problem)
-    return await service.queue.run(service.detect, body.text, body.mode, body.threshold_mode, body.profile)
+    return await service.detect(body.text, body.mode, body.threshold_mode, body.profile)
 
 
 @router.post(UPLOAD_PATH, response_model=FileDetectionResponse, tags=["detection"],
              responses={413: {"description": "File or text too large"}, 415: {"description": "Unsupported format"},
-                        422: {"description": "Unreadable document"}, 503: {"description": "Busy"}})
+                        422: {"description": "Unreadable document"}, **QUEUED})
 async def detect_file(
     file: Annotated[UploadFile, File(description="A .txt, .docx, .pdf, .hwpx or .hwp file.")],
     service: Service,
@@ -78,18 +85,17 @@ async def detect_file(
         raise HTTPException(status_code=422, detail=str(error)) from error
     filename = file.filename or "upload"
     data = await _read_bounded(file, filename, service.settings.max_file_bytes)
-    return await service.queue.run(service.detect_document, data, filename, mode, threshold_mode, profile)
+    return await service.detect_document(data, filename, mode, threshold_mode, profile)
 
 
 @router.post("/v1/batch", response_model=BatchResponse, tags=["detection"],
-             responses={413: {"description": "Too many texts"}, 503: {"description": "Busy"}})
+             responses={413: {"description": "Too many texts"}, **QUEUED})
 async def batch(body: BatchRequest, service: Service) -> dict[str, Any]:
     """Check several texts; a text that cannot be checked gets an error item instead of failing the rest."""
     limit = service.settings.max_batch_texts
     if len(body.texts) > limit:
         raise HTTPException(status_code=413, detail=f"{len(body.texts)} texts; the limit is {limit} per request")
-    return {"results": await service.queue.run(service.detect_many, body.texts, body.mode, body.threshold_mode,
-                                               body.profile)}
+    return {"results": await service.detect_many(body.texts, body.mode, body.threshold_mode, body.profile)}
 
 
 @router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201, tags=["feedback"],
@@ -117,6 +123,12 @@ async def model(service: Service) -> dict[str, Any]:
 async def profiles(service: Service) -> dict[str, Any]:
     """The profiles requests may name (`kodetect profile create` on the server), and which fit its models."""
     return await anyio.to_thread.run_sync(service.profiles)
+
+
+@router.get("/v1/queue", response_model=QueueResponse, tags=["service"])
+async def queue(service: Service) -> dict[str, Any]:
+    """The scoring queue now: workers, texts waiting, the expected wait and the measured rate."""
+    return service.queue_status()
 
 
 @router.get("/", include_in_schema=False)

@@ -198,3 +198,17 @@ class ProfilesResponse(BaseModel):
     default: str | None = Field(description="The profile used when a request names neither a profile nor a "
                                             "threshold mode (in its mode).")
     profiles: list[ProfileSummary]
+
+
+class QueueResponse(BaseModel):
+    workers: int = Field(description="Scoring workers configured (processes, or 1 scoring in the server process).")
+    workers_ready: int = Field(description="Workers ready to score now (fewer while one restarts).")
+    busy: int = Field(description="Texts being scored now.")
+    waiting_requests: int = Field(description="Requests waiting for a worker.")
+    waiting_texts: int = Field(description="Texts waiting for a worker (a batch counts each of its texts).")
+    expected_wait_s: float = Field(description="Expected wait of a request arriving now, in seconds.")
+    budget_s: float = Field(description="Requests are admitted while the expected wait is at most this; "
+                                        "beyond it they get 503 with Retry-After.")
+    seconds_per_1000_chars: dict[str, float] = Field(
+        description="Measured scoring time per mode, per 1,000 characters.")
+    worker_restarts: int = Field(description="Workers replaced since the server started (crashed or stopped).")

@@ -24,6 +24,9 @@ const TEXTS = {
       (p.fpr_bound > p.target_fpr ? ` (목표 ${percentAtMost(p.target_fpr)}를 약속하기에는 글이 부족합니다)` : ""),
     submit: "검사하기",
     checking: "검사 중…",
+    waiting: "대기 중…",
+    waitingNote: (q) => `다른 글을 먼저 검사하고 있어 차례를 기다리는 중입니다 (대기 ${q.waiting_texts}건` +
+      (q.expected_wait_s >= 1 ? `, 약 ${Math.ceil(q.expected_wait_s)}초` : "") + "). 차례가 되면 자동으로 검사합니다.",
     resultTitle: "결과",
     probability: "AI가 썼을 확률",
     noProbability: "계산하지 않음",
@@ -69,7 +72,10 @@ const TEXTS = {
     },
     empty: "검사할 글을 넣거나 파일을 고르세요.",
     errors: {
-      busy: "서버가 다른 글을 검사하느라 바쁩니다. 잠시 뒤 다시 시도하세요.",
+      busy: (b) => b.retry_after > 0 ? `서버가 다른 글을 검사하느라 바쁩니다. ${b.retry_after}초 뒤에 다시 시도하세요.`
+        : "서버가 다른 글을 검사하느라 바쁩니다. 잠시 뒤 다시 시도하세요.",
+      worker_restarted: "검사하던 작업 프로세스가 멈춰 다시 시작하는 중입니다. 잠시 뒤 다시 시도하세요.",
+      timeout: "정해진 시간 안에 검사를 마치지 못했습니다. 서버가 매우 바쁘거나 글이 너무 깁니다. 나중에 다시 시도하거나 글을 나누어 검사하세요.",
       deep_unavailable: (b) => `정밀하게(언어 모델) 검사하는 기능이 이 서버에 설치되어 있지 않습니다. '빠르게'로 검사하거나, 서버 관리자에게 ${b.install || "pip install 'kodetect[deep]'"} 설치를 요청하세요.`,
       model_unavailable: "이 검사 방식의 모델을 서버에서 불러올 수 없습니다. 서버 관리자에게 알려 주세요.",
       too_large: "글이나 파일이 너무 큽니다. 나누어서 검사하세요.",
@@ -107,6 +113,9 @@ const TEXTS = {
       (p.fpr_bound > p.target_fpr ? `; too few texts to promise the ${percentAtMost(p.target_fpr)} asked for` : ""),
     submit: "Check",
     checking: "Checking…",
+    waiting: "Waiting…",
+    waitingNote: (q) => `Other texts are being checked first; this one is waiting its turn (${q.waiting_texts} waiting` +
+      (q.expected_wait_s >= 1 ? `, about ${Math.ceil(q.expected_wait_s)} s` : "") + "). It will be checked automatically.",
     resultTitle: "Result",
     probability: "Probability the text was written by AI",
     noProbability: "not computed",
@@ -153,7 +162,10 @@ const TEXTS = {
     },
     empty: "Paste a text or choose a file first.",
     errors: {
-      busy: "The server is busy checking other texts. Please try again in a few seconds.",
+      busy: (b) => b.retry_after > 0 ? `The server is busy checking other texts. Please try again in ${b.retry_after} s.`
+        : "The server is busy checking other texts. Please try again in a few seconds.",
+      worker_restarted: "The process checking this text stopped and is being restarted. Please try again shortly.",
+      timeout: "The check did not finish in time: the server is very busy or the text is very long. Try again later, or split the text.",
       deep_unavailable: (b) => `Deep mode is not installed on this server. Check in fast mode, or ask the administrator to run ${b.install || "pip install 'kodetect[deep]'"}.`,
       model_unavailable: (b) => `This mode's model cannot be loaded on this server (${b.detail}).`,
       too_large: (b) => `Too large: ${b.detail}`,
@@ -290,17 +302,42 @@ let lastError = null; // {body, status}: kept so the message follows a change of
 // Errors carry {detail, code}; the code decides what the page says, in its own language.
 function messageFor(body, status) {
   const errors = t("errors");
-  const said = errors[body.code] || errors.other;
+  // A 503 without a code comes from a proxy in front of the server: treat it as busy.
+  const said = errors[body.code || (status === 503 ? "busy" : "")] || errors.other;
   return typeof said === "function" ? said(body, status) : said;
 }
 
 async function errorBody(response) {
+  // Retry-After marks the queue's "busy" (or a worker being replaced): the message says when to come back.
+  const retryAfter = Number(response.headers.get("Retry-After")) || 0;
   try {
     const body = await response.json();
-    return typeof body === "object" && body ? body : {};
+    return { ...(typeof body === "object" && body ? body : {}), retry_after: retryAfter };
   } catch {
-    return {};
+    return { retry_after: retryAfter };
   }
+}
+
+// While a check is pending, look at the queue after a second and then now and then: if texts wait for a
+// worker, say this one is waiting its turn rather than leave "checking" on screen for a long time.
+const QUEUE_FIRST_LOOK_MS = 1000, QUEUE_LOOK_EVERY_MS = 3000;
+
+function watchQueue(button) {
+  let timer = null;
+  const look = async () => {
+    try {
+      const response = await fetch("v1/queue");
+      const queue = response.ok ? await response.json() : null;
+      const queued = queue && (queue.waiting_texts > 0 || queue.busy >= queue.workers_ready);
+      if (timer === null) return; // answered meanwhile
+      button.textContent = t(queued ? "waiting" : "checking");
+      $("waiting").hidden = !queued;
+      if (queued) $("waiting").textContent = t("waitingNote")(queue);
+    } catch { /* the check's own answer will tell */ }
+    if (timer !== null) timer = setTimeout(look, QUEUE_LOOK_EVERY_MS);
+  };
+  timer = setTimeout(look, QUEUE_FIRST_LOOK_MS);
+  return () => { clearTimeout(timer); timer = null; $("waiting").hidden = true; };
 }
 
 function showError(message) {
@@ -352,6 +389,7 @@ $("check-form").addEventListener("submit", async (e) => {
   const button = $("submit");
   button.disabled = true;
   button.textContent = t("checking");
+  const stopWatching = watchQueue(button);
   try {
     const response = await request;
     if (!response.ok) { failWith(await errorBody(response), response.status); return; }
@@ -362,6 +400,7 @@ $("check-form").addEventListener("submit", async (e) => {
   } catch (err) {
     failWith({ code: "network", detail: String(err) }, 0);
   } finally {
+    stopWatching();
     button.disabled = false;
     button.textContent = t("submit");
   }
