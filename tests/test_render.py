@@ -1,7 +1,7 @@
 import io
 import re
 
-from kodetect.cli.render import CAUTION, VERDICTS, normalization_line, render_detection, should_color
+from kodetect.cli.render import BELOW_AI_CUT, CAUTION, VERDICTS, normalization_line, render_detection, should_color
 from kodetect.detection import Detection, Evidence, ModelInfo, NormalizationReport, SentenceScore
 from kodetect.explain.placement import Placement
 
@@ -57,8 +57,18 @@ def test_header_shows_probability_bar_verdict_and_model():
 def test_every_verdict_has_a_korean_and_an_english_line():
     for verdict in VERDICTS["ko"]:
         for lang in ("ko", "en"):
-            out = render_detection(make_detection(verdict=verdict), color=False, lang=lang)
+            p = 0.2 if verdict == "human" else 0.82
+            out = render_detection(make_detection(verdict=verdict, ai_probability=p), color=False, lang=lang)
             assert VERDICTS[lang][verdict] in out
+
+
+def test_a_human_verdict_with_an_ai_leaning_probability_is_not_called_likely_human():
+    # A high low-fpr cut leaves AI-leaning texts below it: "96%" beside "likely human" would contradict.
+    for lang in ("ko", "en"):
+        out = render_detection(make_detection(verdict="human", ai_probability=0.96), color=False, lang=lang)
+        assert BELOW_AI_CUT[lang] in out and VERDICTS[lang]["human"] not in out
+        low = render_detection(make_detection(verdict="human", ai_probability=0.3), color=False, lang=lang)
+        assert VERDICTS[lang]["human"] in low and BELOW_AI_CUT[lang] not in low
 
 
 def test_the_view_ends_with_the_caution_in_its_language():

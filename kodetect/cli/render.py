@@ -50,6 +50,14 @@ VERDICTS: dict[str, dict[str, str]] = {
         "unsupported-language": "cannot judge: the text is mostly not Korean, and kodetect only analyses Korean",
     },
 }
+# A `human` verdict whose probability is on the AI side: a mode's AI cut is set so that people's writing
+# from sources the model never saw is rarely called AI, which leaves AI-leaning texts below it. "Likely
+# human-written" beside "AI probability 96%" would contradict the number, so the view says what happened.
+LEANING_AI = 0.5
+BELOW_AI_CUT: dict[str, str] = {
+    "ko": "AI로 판정하지 않음: AI 쪽 신호가 있지만 이 판정 기준의 AI 판정선에는 못 미침",
+    "en": "not called AI: the signals lean to AI, but not past this threshold mode's AI cut",
+}
 # Kept for callers of the bilingual line (one string with both languages).
 VERDICT_LINES: dict[str, str] = {key: f"{VERDICTS['ko'][key]} / {VERDICTS['en'][key]}" for key in VERDICTS["ko"]}
 CAUTION = {
@@ -90,6 +98,19 @@ def should_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bo
     return bool(isatty and isatty())
 
 
+def leans_ai_below_cut(detection: Detection) -> bool:
+    """A `human` verdict with the probability at or above one half (see BELOW_AI_CUT)."""
+    p = detection.ai_probability
+    return detection.verdict == "human" and p is not None and p >= LEANING_AI
+
+
+def verdict_line(detection: Detection, paint: Paint, lang: str) -> str:
+    if leans_ai_below_cut(detection):
+        return paint(BELOW_AI_CUT[lang], _YELLOW)
+    return paint(VERDICTS[lang].get(detection.verdict, detection.verdict),
+                 _VERDICT_COLORS.get(detection.verdict, _BOLD))
+
+
 def render_detection(
     detection: Detection, *, color: bool = False, source: str | None = None, top_evidence: int = TOP_EVIDENCE,
     lang: str = "ko", document: Mapping[str, Any] | None = None, where: Placement | None = None,
@@ -101,8 +122,7 @@ def render_detection(
     if source:
         lines.append(paint(source, _BOLD) + (f"  ({_document_line(document, lang)})" if document else ""))
     lines.append(_probability_line(detection.ai_probability, paint, words["probability"]))
-    lines.append(paint(VERDICTS[lang].get(detection.verdict, detection.verdict),
-                       _VERDICT_COLORS.get(detection.verdict, _BOLD)))
+    lines.append(verdict_line(detection, paint, lang))
     if where is not None:
         lines.append(placement_sentence(where, lang))
     if detection.attribution is not None:

@@ -65,7 +65,8 @@ const TEXTS = {
       (d.warnings.length ? ` · 참고: 파일 이름과 실제 형식이 다릅니다` : ""),
     verdicts: {
       ai: ["AI", "AI가 쓴 글일 가능성이 높습니다. 다만 이 결과만으로 AI 사용을 단정하지 말고, 글쓴이와 이야기해 보세요."],
-      human: ["사람", "사람이 쓴 글로 보입니다. AI 글이 이 판정을 받는 경우는 검증에서 2% 이하였습니다."],
+      human: ["사람", "사람이 쓴 글로 보입니다. 다만 학습에 없던 출처의 AI 글 가운데 사람 글과 구별되지 않아 이 판정을 받은 것도 있었습니다(BENCHMARKS.md)."],
+      belowCut: ["AI 판정 아님", "AI 쪽 신호가 있지만(확률 50% 이상) 이 판정 기준의 AI 판정선에는 못 미칩니다. 사람의 글을 AI로 잘못 판정하는 일이 드물도록 판정선을 높게 잡았기 때문에, 이런 글 가운데에는 AI가 쓴 글도 섞여 있습니다."],
       uncertain: ["불확실", "사람의 글과 AI의 글 사이 애매한 구간에 있습니다. 도구가 판단할 수 없어 '모른다'고 솔직하게 답합니다."],
       insufficient: ["분량 부족", "한글이 50자보다 적어 판단하기에 글이 너무 짧습니다. 더 긴 글을 넣어 주세요."],
       "unsupported-language": ["지원하지 않는 언어", "글자의 절반 이상이 한글이 아니어서 판단하지 않았습니다. 이 도구는 한국어 글만 검사합니다."],
@@ -155,7 +156,8 @@ const TEXTS = {
       (d.warnings.length ? ` · note: ${d.warnings.join("; ")}` : ""),
     verdicts: {
       ai: ["AI", "Probably written by AI. Do not treat this alone as proof; talk with the author."],
-      human: ["Human", "Looks written by a person. In validation at most 2% of AI texts got this verdict."],
+      human: ["Human", "Looks written by a person. Some AI texts from sources the model never saw could not be told apart from people's writing and got this verdict too (BENCHMARKS.md)."],
+      belowCut: ["Not called AI", "The signals lean to AI (probability 50% or more), but not past this threshold mode's AI cut. That cut is set high so that people's writing is rarely called AI, so texts like this one include some written by AI."],
       uncertain: ["Uncertain", "Between human and AI: the tool cannot tell, and says so."],
       insufficient: ["Too short", "Fewer than 50 Hangul characters: too little text to judge. Please give a longer text."],
       "unsupported-language": ["Unsupported language", "Less than half of the letters are Hangul; this tool only checks Korean text."],
@@ -418,9 +420,11 @@ function renderResult(d, text) {
   $("gauge-fill").style.width = p === null ? "100%" : `${(1 - p) * 100}%`;
   $("gauge-marker").hidden = p === null;
   $("gauge-marker").style.left = p === null ? "0" : `calc(${p * 100}% - 1px)`;
-  const [name, explanation] = t("verdicts")[d.verdict] || [d.verdict, ""];
+  // A human verdict with the probability on the AI side is "not called AI", never "human" beside 96%.
+  const belowCut = d.verdict === "human" && p !== null && p >= 0.5;
+  const [name, explanation] = t("verdicts")[belowCut ? "belowCut" : d.verdict] || [d.verdict, ""];
   $("verdict-badge").textContent = name;
-  $("verdict-badge").className = `badge ${d.verdict}`;
+  $("verdict-badge").className = `badge ${belowCut ? "uncertain" : d.verdict}`;
   $("verdict-text").textContent = explanation;
   $("profile-info").hidden = !d.profile;
   $("profile-info").textContent = d.profile ? t("profileInfo")(d.profile) : "";
