@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # `bench` is a folder of the repository, not an installed package.
 sys.path.insert(0, str(ROOT))
 
+from test_source_holdout import holdout_pools  # noqa: E402
+
 from bench.report import summary  # noqa: E402
 from bench.report.batch import demote_headings  # noqa: E402
 from bench.report.context import cap_per_group, subsample  # noqa: E402
@@ -305,15 +307,7 @@ def test_with_edited_copies_lists_each_text_once_then_the_copies_a_recipe_adds()
 
 
 def _holdout_pools():
-    """Texts end in a number, AI texts' larger; the 'odd' human source runs high (a genre the others lack)."""
-    rng = np.random.default_rng(0)
-    train, validation = [], []
-    spec = {("news", 0): 0.0, ("reviews", 0): 0.5, ("odd", 0): 2.0, ("chat", 1): 3.0, ("answers", 1): 3.5}
-    for (group, label), centre in spec.items():
-        for i in range(40):
-            ex = Example(f"{group}-{i}", f"{group}-{i}:{rng.normal(centre, 1.0):.4f}", label, group, "g", "x")
-            (validation if i % 4 == 0 else train).append(ex)
-    return train, validation
+    return holdout_pools(np.random.default_rng(0), per_source=40)
 
 
 def _number_recipe(texts, labels):
