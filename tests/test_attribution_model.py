@@ -10,18 +10,39 @@ import pytest
 from attribution_fakes import fake_model
 
 from kodetect.attribution import PACKAGED_MODEL, attribution_model
-from kodetect.attribution.features import VIEWS, WIDTH, hashed_ngrams, layout_string, view_buckets
+from kodetect.attribution.features import (
+    VIEWS,
+    WIDTH,
+    edges_string,
+    hashed_ngrams,
+    layout_string,
+    strings_from_cached,
+    view_buckets,
+    visible,
+)
 from kodetect.attribution.model import AttributionModel
 from kodetect.errors import ModelError
 
-STRINGS = {"char": "물론입니다. 다음과 같습니다.", "morph": "습니다/EF ./SF",
-           "layout": layout_string("# 제목\n\n- 하나")}
+STRINGS = strings_from_cached("# 제목\n\n- 하나\n물론입니다. 다음과 같습니다.", "물론입니다. 다음과 같습니다.",
+                              "습니다/EF ./SF")
 
 
 def test_layout_string_reads_lines_as_given() -> None:
     text = ("## 요약\n\n1. **첫째**: 설명입니다.\n- 항목\n| a | b |\n```\n"
             "평범한 문단이 여기에 길게 이어지고 있습니다. 이 줄은 마흔 글자보다 깁니다. 마지막 문장입니다:")
     assert layout_string(text).split() == ["Hs", "E", "Nbs", "Bs", "Ts", "F", "Pc"]
+
+
+def test_text_views_ignore_format_characters_and_mark_the_ends() -> None:
+    text = "네, 물론입니다!\n\n" + "본문이 이어집니다. " * 20 + "도움이 되셨기를 바랍니다."
+    hostile = "\u200b" + text.replace("물론", "물\u200d론").replace("바랍", "바\ufeff랍")
+    assert visible(hostile) == text
+    assert edges_string(hostile) == edges_string(text)
+    edges = edges_string(text)
+    assert edges.startswith("\x02네, 물론입니다!") and edges.endswith("도움이 되셨기를 바랍니다.\x04")
+    assert len(edges) == 60 + 60 + 3
+    assert strings_from_cached(text, "c", "m")["raw"] == text
+    assert edges_string("짧은 글") == "\x02짧은 글\x03짧은 글\x04"
 
 
 def test_hashed_ngrams_are_deterministic_and_in_range() -> None:
@@ -31,7 +52,7 @@ def test_hashed_ngrams_are_deterministic_and_in_range() -> None:
     assert np.array_equal(a, hashed_ngrams(units, 1, 3, salt=1))
     assert not np.array_equal(a, hashed_ngrams(units, 1, 3, salt=2))  # views do not share buckets
     assert len(hashed_ngrams(units[:1], 4, 5, salt=1)) == 0
-    assert set(VIEWS) == {"char", "morph", "char_long", "word", "layout"}
+    assert set(VIEWS) == {"char", "morph", "char_long", "word", "layout", "raw", "edges"}
     assert len(view_buckets("word", STRINGS)) == 3 + 2  # 3 words, 2 bigrams
 
 
@@ -62,8 +83,8 @@ def test_save_load_round_trip_keeps_answers_and_needs_no_pickle(tmp_path: Path) 
     assert loaded.version == "0+fake"
     rng = np.random.default_rng(1)
     for _ in range(20):
-        strings = {"char": "".join(rng.choice(list("가나다라마바사 ."), 80)), "morph": "다/EF ./SF NNG",
-                   "layout": "P E P"}
+        prose = "".join(rng.choice(list("가나다라마바사 ."), 80))
+        strings = strings_from_cached(prose, prose, "다/EF ./SF NNG")
         assert np.allclose(loaded.probabilities(strings), model.probabilities(strings), atol=0.02)
 
 

@@ -7,7 +7,7 @@ on the same texts (--quick: a few per family and source), with kodetect.eval.att
   family, per source, per length, the confusion matrix, and the "unknown" cut chosen on these
   held-out predictions;
 * variants, judged by leave-prompt-out only (full run): the detector's two views alone, plus layout,
-  and the shipped five views;
+  character 4-5-grams and words, and the shipped seven views;
 * leave-one-source-out: each source's texts predicted by a fit without that source and without
   any text of another source that answers one of its prompts;
 * shortcut check: KatFish's Qwen2, Llama3.1 and Solar texts (never trained on; essays, poems and
@@ -60,7 +60,8 @@ QUICK_HELDOUT = 30  # KatFish texts per (genre, family) in --quick
 VARIANTS = {
     "character + morpheme n-grams (the detector's views)": ("char", "morph"),
     "+ line layout": ("char", "morph", "layout"),
-    "+ character 4-5-grams and words (shipped)": ("char", "morph", "char_long", "word", "layout"),
+    "+ character 4-5-grams and words": ("char", "morph", "char_long", "word", "layout"),
+    "+ the text as given and its first and last 60 characters (shipped)": VIEWS,
 }
 
 

@@ -67,7 +67,8 @@ FOLDS = 5
 # below the cut the answer is "unknown".
 MIN_PRECISION = 0.8
 DESCRIPTION = ("Generator-family attribution: one-vs-rest linear SVM over hashed TF-IDF n-grams (characters 1-5, "
-               "words 1-2, morphemes 1-3, line layout 1-3), softmax with a temperature fitted on held-out prompts. "
+               "words 1-2, morphemes 1-3, line layout 1-3, the text as given 1-4, its first and last 60 characters "
+               "1-4), softmax with a temperature fitted on held-out prompts. "
                "It names the family whose texts the input most resembles; that is a resemblance, not proof of "
                "which model wrote it.")
 
