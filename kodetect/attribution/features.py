@@ -107,14 +107,15 @@ def visible(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
-def edges_string(text: str) -> str:
-    """The first and the last `_EDGE` characters of the visible text, each end marked."""
-    shown = visible(text).strip()
+def edges_string(shown: str) -> str:
+    """The first and the last `_EDGE` characters of a visible text (see `visible`), each end marked."""
+    shown = shown.strip()
     return f"{_START}{shown[:_EDGE]}{_SPLIT}{shown[-_EDGE:]}{_END}"
 
 
 def _original_strings(original: str) -> dict[str, str]:
-    return {"layout": layout_string(original), "raw": visible(original), "edges": edges_string(original)}
+    shown = visible(original)
+    return {"layout": layout_string(original), "raw": shown, "edges": edges_string(shown)}
 
 
 def view_strings(original: str, sentences: Sequence[Sentence]) -> dict[str, str]:
