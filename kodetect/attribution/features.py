@@ -54,6 +54,7 @@ _LINE_MARK = re.compile(r"^\s*([-*•·]|\d+[.)]|#+|>|\|)")
 _SHORT_LINE = 40
 _EDGE = 60
 _START, _SPLIT, _END = "\x02", "\x03", "\x04"
+_INVISIBLE = frozenset({"Cf", "Cs"})
 
 
 def hashed_ngrams(units: np.ndarray, n_min: int, n_max: int, salt: int, width: int = WIDTH) -> np.ndarray:
@@ -103,8 +104,9 @@ def layout_string(text: str) -> str:
 
 def visible(text: str) -> str:
     """The text without format characters (zero-width spaces and joiners, bidi marks, BOM), which
-    a copy-paste adds or drops without changing what anyone wrote."""
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    a copy-paste adds or drops without changing what anyone wrote, and without lone surrogates,
+    which a broken decoding leaves and no encoding can hold."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
 
 
 def edges_string(shown: str) -> str:
