@@ -218,3 +218,15 @@ def test_single_family_cells_and_the_cap() -> None:
     assert len(capped) == 6 and Counter(e.generator for e in capped) == {"x": 3, "y": 3}  # spread over generators
     assert capped == [e for e in many if e in capped]  # input order kept
     assert cap_family_sources(many, 6) == capped  # deterministic
+
+
+def test_cell_weights_give_every_family_and_every_source_within_it_the_same_total() -> None:
+    from kodetect.training.attribution.fit import cell_weights
+
+    labels = np.array([0, 0, 0, 0, 1, 1])
+    sources = ["a", "a", "a", "b", "a", "c"]
+    weights = cell_weights(labels, sources)
+    assert weights.mean() == pytest.approx(1.0)
+    assert weights[labels == 0].sum() == pytest.approx(weights[labels == 1].sum())
+    assert weights[:3].sum() == pytest.approx(weights[3])  # family 0: three texts of a weigh one of b
+    assert weights[4] == pytest.approx(weights[5])

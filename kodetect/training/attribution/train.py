@@ -214,7 +214,8 @@ def train_attribution(data_dir: Path, out: Path, seed: int = 0, command: str | N
         },
         "family_details": _family_table(examples, data.merged),
         "merge_rule": f"families with fewer than {MIN_TEXTS} texts or {MIN_PROMPTS} prompts are merged into other",
-        "classifier": {"kind": "one-vs-rest linear SVM, class_weight=balanced", "C": SVM_C, "views": list(VIEWS),
+        "classifier": {"kind": "one-vs-rest linear SVM, every family and within it every source weighing the same",
+                       "C": SVM_C, "views": list(VIEWS),
                        "hash_width": WIDTH, "coefficients": "int8, one scale per view and family"},
         "held_out_prompts": {
             "protocol": f"{FOLDS} folds by prompt key (kodetect.eval.attribution.prompt_key); every text "
