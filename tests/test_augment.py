@@ -98,11 +98,31 @@ def test_unweighted_fusion_is_sklearns_balanced_logistic_regression():
     from kodetect.training.fit import FUSION_C
 
     matrix, labels = _imbalanced_problem()
-    head = fit_fusion(matrix, labels, ["a", "b", "c", "d"])
+    head = fit_fusion(matrix, labels, ["a", "b", "c", "d"], clip_quantile=0)
+    assert head.low is None and head.high is None
     standardised = (matrix - matrix.mean(axis=0)) / matrix.std(axis=0)
     reference = LogisticRegression(C=FUSION_C, max_iter=5000, class_weight="balanced").fit(standardised, labels)
     np.testing.assert_allclose(head.coef, reference.coef_[0], rtol=1e-6)
-    np.testing.assert_allclose(fit_fusion(matrix, labels, list("abcd"), np.ones(180)).coef, head.coef)
+    np.testing.assert_allclose(fit_fusion(matrix, labels, list("abcd"), np.ones(180), clip_quantile=0).coef, head.coef)
+
+
+def test_fusion_holds_every_column_within_its_training_range():
+    matrix, labels = _imbalanced_problem()
+    head = fit_fusion(matrix, labels, list("abcd"), clip_quantile=0.05)
+    np.testing.assert_allclose(head.low, np.quantile(matrix, 0.05, axis=0))
+    np.testing.assert_allclose(head.high, np.quantile(matrix, 0.95, axis=0))
+    # The fit sees the clipped columns: it equals a plain fit on them.
+    clipped = np.clip(matrix, head.low, head.high)
+    plain = fit_fusion(clipped, labels, list("abcd"), clip_quantile=0)
+    np.testing.assert_allclose(head.coef, plain.coef, rtol=1e-6)
+    # A value far outside what training saw scores as the edge of that range, not beyond it.
+    row = matrix[:1].copy()
+    edge, far = row.copy(), row.copy()
+    edge[0, 0], far[0, 0] = head.high[0], head.high[0] + 1e6
+    assert head.raw(far)[0] == head.raw(edge)[0]
+    assert np.isfinite(head.raw(np.full((1, 4), -1e12))).all()
+    # Evidence reads the same clipped values.
+    assert head.contributions(far[0])[0] == head.contributions(edge[0])[0]
 
 
 def test_fusion_weights_scale_rows_and_keep_the_classes_balanced():
@@ -120,8 +140,8 @@ def test_fusion_weights_scale_rows_and_keep_the_classes_balanced():
 
 def test_an_anchor_adds_fixed_trust_to_one_fitted_coefficient():
     matrix, labels = _imbalanced_problem()
-    plain = fit_fusion(matrix, labels, list("abcd"))
-    anchored = fit_fusion(matrix, labels, list("abcd"), anchor={"c": 1.5})
+    plain = fit_fusion(matrix, labels, list("abcd"), clip_quantile=0)
+    anchored = fit_fusion(matrix, labels, list("abcd"), anchor={"c": 1.5}, clip_quantile=0)
     np.testing.assert_allclose(anchored.coef, plain.coef + np.array([0, 0, 1.5, 0]))
     assert anchored.intercept == plain.intercept
     np.testing.assert_allclose(anchored.raw(matrix) - plain.raw(matrix), 1.5 * (matrix[:, 2] - matrix[:, 2].mean())
@@ -134,9 +154,11 @@ def test_a_shrunk_column_pays_more_penalty_and_the_head_scores_as_the_fitted_mod
     from kodetect.training.fit import FUSION_C
 
     matrix, labels = _imbalanced_problem()
-    plain = fit_fusion(matrix, labels, list("abcd"))
-    np.testing.assert_allclose(fit_fusion(matrix, labels, list("abcd"), shrink=lambda name: 1.0).coef, plain.coef)
-    shrunk = fit_fusion(matrix, labels, list("abcd"), shrink=lambda name: 0.01 if name == "a" else 1.0)
+    plain = fit_fusion(matrix, labels, list("abcd"), clip_quantile=0)
+    unshrunk = fit_fusion(matrix, labels, list("abcd"), shrink=lambda name: 1.0, clip_quantile=0)
+    np.testing.assert_allclose(unshrunk.coef, plain.coef)
+    shrunk = fit_fusion(matrix, labels, list("abcd"), shrink=lambda name: 0.01 if name == "a" else 1.0,
+                        clip_quantile=0)
     assert abs(shrunk.coef[0]) < 0.1 * abs(plain.coef[0])
     # Fitted on columns scaled by the factors, read back on the head's own (unscaled) standardisation.
     scaled = (matrix - matrix.mean(axis=0)) / matrix.std(axis=0) * np.array([0.01, 1.0, 1.0, 1.0])

@@ -73,6 +73,24 @@ def test_save_load_roundtrip_and_detector_uses_it(tiny_model, tmp_path):
     assert 0.0 <= result.ai_probability <= 1.0
 
 
+def test_fusion_bounds_roundtrip_and_old_artifacts_without_them_still_load(tiny_model, tmp_path):
+    assert tiny_model.fusion.low is not None
+    path = tmp_path / "bounded"
+    tiny_model.save(path)
+    loaded = ModelArtifact.load(path)
+    np.testing.assert_allclose(loaded.fusion.low, tiny_model.fusion.low)
+    np.testing.assert_allclose(loaded.fusion.high, tiny_model.fusion.high)
+    # An artifact saved before the bounds existed: no clipping, values used as they come.
+    old = dataclasses.replace(tiny_model, fusion=dataclasses.replace(tiny_model.fusion, low=None, high=None))
+    old.save(tmp_path / "old")
+    with np.load((tmp_path / "old").with_suffix(".npz")) as data:
+        assert "fusion_low" not in data
+    unbounded = ModelArtifact.load(tmp_path / "old").fusion
+    assert unbounded.low is None and unbounded.high is None
+    far = tiny_model.fusion.high + 100 * tiny_model.fusion.scale
+    assert unbounded.raw(far[None])[0] != loaded.fusion.raw(far[None])[0]
+
+
 def test_reference_scores_roundtrip_and_rank_a_probability(tiny_model, tmp_path):
     reference = Reference(np.array([0.1, 0.2, 0.3, 0.9, 0.95]), np.array([0, 0, 0, 1, 1]),
                           np.array([0, 0, 1, 2, 2]), ("news", "essays", "gpt"))

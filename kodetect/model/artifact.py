@@ -66,9 +66,16 @@ class FusionHead:
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
+    # Each column's training range (kodetect.training.fit.FUSION_CLIP_QUANTILE); None for heads fitted
+    # before it existed, which use values as they come.
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
 
     def standardize(self, matrix: np.ndarray) -> np.ndarray:
-        return (np.asarray(matrix, dtype=float) - self.mean) / self.scale
+        matrix = np.asarray(matrix, dtype=float)
+        if self.low is not None and self.high is not None:
+            matrix = np.clip(matrix, self.low, self.high)
+        return (matrix - self.mean) / self.scale
 
     def raw(self, matrix: np.ndarray) -> np.ndarray:
         return self.standardize(matrix) @ self.coef + self.intercept
@@ -140,6 +147,7 @@ class ModelArtifact:
             fusion_mean=self.fusion.mean,
             fusion_scale=self.fusion.scale,
             fusion_coef=self.fusion.coef,
+            **({} if self.fusion.low is None else {"fusion_low": self.fusion.low, "fusion_high": self.fusion.high}),
             **({} if self.lm_support is None else {"lm_support": self.lm_support.astype(np.int32)}),
             **({} if self.reference is None else {
                 "reference_probability": self.reference.probability.astype(np.float32),
@@ -201,6 +209,8 @@ class ModelArtifact:
                 data["fusion_scale"],
                 data["fusion_coef"],
                 float(card["fusion_intercept"]),
+                data["fusion_low"] if "fusion_low" in data else None,
+                data["fusion_high"] if "fusion_high" in data else None,
             ),
             calibration=PlattCalibration(**card["calibration"]),
             thresholds={k: ThresholdMode(**v) for k, v in card["thresholds"].items()},

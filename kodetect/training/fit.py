@@ -15,6 +15,14 @@ from kodetect.model.artifact import FusionHead, NgramHead, head_feature
 
 NGRAM_C = 4.0
 FUSION_C = 0.5
+# Every fusion column is held within its [q, 1 - q] training quantiles, before standardising and at
+# scoring time. A source unlike any trained on (tweets, a genre's unusual ending rate) otherwise drives
+# a feature far outside the range its coefficient was fitted on, and the linear fusion extrapolates it
+# into a confident false verdict. Chosen on sources left out of training
+# (bench/experiments/generalize_choices.py, bench/results/generalize_choices.md): in deep mode, at
+# thresholds chosen without the source, the worst human source called AI went from 7.1% to 1.2% and
+# the AI texts caught from 8% to 46% (q = 0.001 and 0.01 did less); fast mode is unchanged within noise.
+FUSION_CLIP_QUANTILE = 0.05
 STACKING_FOLDS = 5
 
 
@@ -57,8 +65,12 @@ def out_of_fold_logits(counts: sp.csr_matrix, labels: np.ndarray, groups: np.nda
 
 def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
                sample_weight: np.ndarray | None = None, anchor: dict[str, float] | None = None,
-               shrink: Callable[[str], float] | None = None) -> FusionHead:
+               shrink: Callable[[str], float] | None = None,
+               clip_quantile: float = FUSION_CLIP_QUANTILE) -> FusionHead:
     """Logistic fusion on standardised columns, the two classes weighing the same in total.
+
+    `clip_quantile`: every column is clipped to its [q, 1 - q] quantiles over the training rows (see
+    FUSION_CLIP_QUANTILE); the bounds travel with the head, so scoring clips the same way. 0: no clipping.
 
     `anchor`: amounts added to the fitted coefficients of the named columns, in log-odds per standard
     deviation: a fixed extra trust in a score that holds on genres the training texts do not cover.
@@ -67,6 +79,9 @@ def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
     """
     labels = np.asarray(labels)
     weight = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    low, high = clip_bounds(matrix, clip_quantile)
+    if low is not None:
+        matrix = np.clip(matrix, low, high)
     mean = matrix.mean(axis=0)
     scale = matrix.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -80,7 +95,14 @@ def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
     coef = model.coef_[0] * factor
     for name, extra in (anchor or {}).items():
         coef[names.index(name)] += extra
-    return FusionHead(list(names), mean, scale, coef, float(model.intercept_[0]))
+    return FusionHead(list(names), mean, scale, coef, float(model.intercept_[0]), low, high)
+
+
+def clip_bounds(matrix: np.ndarray, quantile: float) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per-column [quantile, 1 - quantile] bounds of `matrix`; (None, None) when quantile is 0."""
+    if quantile <= 0:
+        return None, None
+    return np.quantile(matrix, quantile, axis=0), np.quantile(matrix, 1 - quantile, axis=0)
 
 
 def view_counts(views: dict[str, list[str]], view: str) -> sp.csr_matrix:
@@ -97,12 +119,13 @@ def fit_heads(
     fusion_weights: np.ndarray | None = None,
     fusion_anchor: dict[str, float] | None = None,
     fusion_shrink: Callable[[str], float] | None = None,
+    fusion_clip: float = FUSION_CLIP_QUANTILE,
 ) -> FittedHeads:
     """Fit each n-gram head on all texts and the fusion head on features + out-of-fold logits.
 
     `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`).
     `fusion_weights` (one per text) weighs rows in the fusion head only (see `augment.copy_weights`).
-    `fusion_anchor`, `fusion_shrink`: see `fit_fusion`.
+    `fusion_anchor`, `fusion_shrink`, `fusion_clip` (its `clip_quantile`): see `fit_fusion`.
     """
     labels = np.asarray(labels)
     heads: dict[str, NgramHead] = {}
@@ -112,7 +135,8 @@ def fit_heads(
         heads[view] = fit_ngram_head(counts, labels)
         columns.append(out_of_fold_logits(counts, labels, groups)[:, None])
     fusion = fit_fusion(np.hstack(columns), labels, [*names, *(head_feature(v) for v in use_views)],
-                        sample_weight=fusion_weights, anchor=fusion_anchor, shrink=fusion_shrink)
+                        sample_weight=fusion_weights, anchor=fusion_anchor, shrink=fusion_shrink,
+                        clip_quantile=fusion_clip)
     return FittedHeads(heads, fusion)
 
 

@@ -15,7 +15,7 @@ from kodetect.features.language_model import LM_FEATURES, ZERO_SHOT_DIRECTION
 from kodetect.features.ngrams import VIEWS
 from kodetect.training.augment import augment_texts, copy_weights
 from kodetect.training.featurize import featurize
-from kodetect.training.fit import FittedHeads, fit_fusion, fit_heads, raw_scores
+from kodetect.training.fit import FUSION_CLIP_QUANTILE, FittedHeads, fit_fusion, fit_heads, raw_scores
 from kodetect.training.lm_featurize import lm_feature_matrix
 
 
@@ -66,13 +66,15 @@ def _core_factor(core_shrink: float, name: str) -> float:
 
 
 def fit_deep(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
-             anchor: dict[str, float] | None = None, core_shrink: float = 1.0) -> FittedHeads:
+             anchor: dict[str, float] | None = None, core_shrink: float = 1.0,
+             clip_quantile: float = FUSION_CLIP_QUANTILE) -> FittedHeads:
     """The shipped deep mode's classifier: the texts plus edited copies, each with its own language-model
     features (a copy's endings change what the model predicts, so it cannot borrow its original's).
 
     `anchor` and `core_shrink` (see `fit_fusion`; the latter shrinks every column but the LM features)
     are measured, not shipped: leaning more on the zero-shot scores lifted transfer to unseen dev genres
     a little and cost more in-domain (bench/experiments/zero_shot_anchor.py, bench/experiments/core_shrink.py).
+    `clip_quantile`: the fusion's column clipping (see `fit_fusion`); other values are for experiments.
     """
     n_originals = len(texts)
     texts, labels, groups = augment_texts(texts, labels)
@@ -80,12 +82,13 @@ def fit_deep(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP
     return fit_heads(features, names, views, labels, groups=groups,
                      fusion_weights=copy_weights(len(texts), n_originals, copy_weight),
                      fusion_anchor=anchor,
-                     fusion_shrink=partial(_core_factor, core_shrink))
+                     fusion_shrink=partial(_core_factor, core_shrink), fusion_clip=clip_quantile)
 
 
 def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
-                anchor: dict[str, float] | None = None, core_shrink: float = 1.0) -> Scorer:
-    return _scorer(fit_deep(texts, labels, copy_weight, anchor, core_shrink), deep_features)
+                anchor: dict[str, float] | None = None, core_shrink: float = 1.0,
+                clip_quantile: float = FUSION_CLIP_QUANTILE) -> Scorer:
+    return _scorer(fit_deep(texts, labels, copy_weight, anchor, core_shrink, clip_quantile), deep_features)
 
 
 def lm_fusion_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:

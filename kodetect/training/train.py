@@ -204,7 +204,8 @@ def _out_of_source_summary(holdout: SourceHoldout, p: np.ndarray, thresholds: di
 def _version(heads: FittedHeads, calibration: PlattCalibration, thresholds: dict[str, ThresholdMode]) -> str:
     """The package version plus a digest of everything that answers a request."""
     digest = hashlib.sha256()
-    for array in (*(h.coef for h in heads.ngram_heads.values()), heads.fusion.coef, heads.fusion.mean):
+    bounds = [b for b in (heads.fusion.low, heads.fusion.high) if b is not None]
+    for array in (*(h.coef for h in heads.ngram_heads.values()), heads.fusion.coef, heads.fusion.mean, *bounds):
         digest.update(np.ascontiguousarray(array).tobytes())
     # Calibration and thresholds are part of what answers a request, so they are part of the version.
     digest.update(repr((calibration, sorted((k, v.to_dict()) for k, v in thresholds.items()))).encode())
