@@ -101,7 +101,7 @@ def _threads(threads: int | None) -> int | None:
 class Detector:
     """Detects AI-generated Korean text.
 
-    mode: "fast" (stylometry + character and morpheme n-grams, no language model) or "deep" (the
+    mode: "fast" (stylometry + character, morpheme and eojeol n-grams, no language model) or "deep" (the
         same plus zero-shot statistics from an offline language model, Gemma 3 270M; needs
         `pip install 'kodetect[deep]'`, about 1.2 GB of memory and a second or two per page on CPU).
     threshold_mode: "low-fpr" (default; at most 1% of held-out human texts called AI) or "balanced".

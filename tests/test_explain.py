@@ -14,7 +14,7 @@ from kodetect.explain import SIGNALS, TextContext, signal_map
 from kodetect.explain.context import value_text
 from kodetect.explain.evidence import explain_signal
 from kodetect.explain.korean import josa, morpheme_display
-from kodetect.explain.phrases import char_phrases, morph_phrases, occurrence_shares, spread
+from kodetect.explain.phrases import char_phrases, morph_phrases, occurrence_shares, spread, word_phrases
 from kodetect.features.ngrams import char_view, morph_view, view_buckets
 from kodetect.features.stylometry import analysis_stats
 from kodetect.features.vector import prepare
@@ -176,6 +176,19 @@ def test_char_phrases_rank_words_of_this_text_and_count_them():
     per_char = spread(occurrence_shares(head, units), len(view))
     spaces = sum(value for char, value in zip(view, per_char, strict=True) if char == " ")
     assert total + spaces == pytest.approx(logit, abs=1e-6)
+
+
+def test_word_phrases_are_eojeols_of_this_text_whose_shares_add_up_to_the_heads_logit():
+    """A pair's share is split between its two eojeols, so the eojeols' shares lose nothing."""
+    model = ModelArtifact.load(PACKAGED_MODELS["fast"])
+    ctx = context_of(AI_TEXT)
+    head = model.ngram_heads["word_ngram"]
+    phrases = word_phrases(head, ctx)
+    words = {w.strip(".,") for w in AI_TEXT.split()}
+    assert phrases and all(p.text in words for p in phrases)
+    assert {p.text: p.count for p in phrases}["스마트폰은"] == AI_TEXT.split().count("스마트폰은")
+    logit = head.logit(view_buckets("word_ngram", char_view(ctx.analysis.sentences))) - head.intercept
+    assert sum(p.contribution for p in phrases) == pytest.approx(logit, abs=1e-6)
 
 
 def test_morph_phrases_are_particles_and_endings_with_an_example_word():

@@ -86,10 +86,12 @@ def _recipes(ctx: Context, katfish_texts: list[str], notes: list[str]) -> dict[s
     reason = ctx.deep_protocol_reason([e.text for e in [*train, *validation]] + katfish_texts)
     if reason is None:
         from kodetect.training.recipe import deep_recipe
+        from kodetect.training.train import DEEP_TRAIN_PER_CELL
 
         recipes["deep"] = (deep_recipe, ctx.deep_protocol_pools)
-        notes.append(f"Deep mode trains on its subsample of the pools ({len(train)} texts, at most 200 of every "
-                     "source and side, as `kodetect train --mode deep`), so its dev-genre test sets are smaller.")
+        notes.append(f"Deep mode trains on its subsample of the pools ({len(train)} texts, at most "
+                     f"{DEEP_TRAIN_PER_CELL} of every source and side, as `kodetect train --mode deep`), "
+                     "so its dev-genre test sets are smaller.")
     else:
         notes.append(f"Deep mode not measured here: {reason}.")
     return recipes

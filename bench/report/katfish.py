@@ -30,6 +30,7 @@ from kodetect.eval.protocols import (
 )
 from kodetect.training.dataset import Example
 from kodetect.training.recipe import fast_recipe, stylometry_recipe
+from kodetect.training.train import DEEP_TRAIN_PER_CELL, DEEP_VALIDATION_PER_CELL
 
 TEST_NAMES = {"test_solar": "Solar", "test_qwen": "Qwen2", "test_llama": "Llama3.1"}
 BASELINE_ROW = "TF-IDF baseline (char 1-4 + word 1-2, logistic regression)"
@@ -191,7 +192,8 @@ def run(ctx: Context) -> Section:
         "logistic regression); the reproduced row runs the same recipe on the paper's own features here. "
         "Rows marked *train split + dev corpus* add the dev/ and dev2/ texts of the shipped pools to every split's "
         "training texts (no other KatFish text), the mix the shipped models are trained on (deep mode: its "
-        "subsample of the pools, at most 200 + 80 texts of every source and side). The TF-IDF baseline "
+        f"subsample of the pools, at most {DEEP_TRAIN_PER_CELL} + {DEEP_VALIDATION_PER_CELL} texts of every source and "
+        "side). The TF-IDF baseline "
         "(`kodetect.eval.baselines`) is the plain recipe every kodetect mode must beat. "
         "Zero-shot rows use the LM score alone, oriented as in the literature (no training).")
     section.blocks.append(_auroc_table(rows))

@@ -34,6 +34,7 @@ from kodetect.eval.generator_families import FAMILIES, family_members, generator
 from kodetect.eval.protocols import Recipe, leave_one_source_out, out_of_source
 from kodetect.training.dataset import Example
 from kodetect.training.recipe import fast_recipe
+from kodetect.training.train import DEEP_TRAIN_PER_CELL, DEEP_VALIDATION_PER_CELL
 
 Pools = tuple[list[Example], list[Example]]
 
@@ -71,7 +72,8 @@ def _pool_note(ctx: Context) -> str:
 
 def _deep_pool_note(ctx: Context) -> str:
     train, validation = ctx.deep_protocol_pools
-    return (f"Deep mode's pools: at most 200 training and 80 validation texts of every source and side "
+    return (f"Deep mode's pools: at most {DEEP_TRAIN_PER_CELL} training and {DEEP_VALIDATION_PER_CELL} validation "
+            f"texts of every source and side "
             f"(`stable_subsample`, as `kodetect train --mode deep` uses): {len(train)} + {len(validation)} texts.")
 
 

@@ -2,7 +2,7 @@
 
 Every signal the classifier reads has a Korean and English description (`catalog`). The evidence of a
 detection names what was observed in this text: counts and quotes for the stylometric signals
-(`stylometry`, `punctuation`), the words, particles and endings that pushed the two n-gram heads most
+(`stylometry`, `punctuation`), the words, particles and endings that pushed the n-gram heads most
 (`phrases`), and, in deep mode, the language model's statistics with the sentence where each is
 strongest (`models`). The numbers stay in the `Evidence` fields for machines.
 """

@@ -125,6 +125,9 @@ SIGNALS: dict[str, Signal] = {
     "morph_ngram_logit": Signal("형태소 모델: 조사·어미와 문장 짜임이 학습한 AI 글과 닮은 정도",
                                 "morpheme n-gram model: how much the particles, endings and sentence patterns "
                                 "resemble AI-written training text", "index"),
+    "word_ngram_logit": Signal("어절 모델: 이 글의 어절과 이어진 두 어절이 학습한 AI 글과 닮은 정도",
+                               "eojeol n-gram model: how much the whole words and word pairs resemble AI-written "
+                               "training text", "index"),
     "lm_mean_log_likelihood": Signal("언어 모델(Gemma)에게 각 낱말이 얼마나 예측하기 쉬웠는지(평균 로그우도)",
                                      "language model: how predictable each word is (mean log-likelihood)", "index"),
     "lm_mean_entropy": Signal("다음 낱말에 대한 언어 모델의 망설임(평균 엔트로피)",

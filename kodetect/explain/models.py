@@ -1,11 +1,14 @@
-"""Evidence sentences for the learned signals: the two n-gram heads (through the phrases that pushed
+"""Evidence sentences for the learned signals: the n-gram heads (through the phrases that pushed
 them) and, in deep mode, the language model's statistics (with the sentence where each is strongest)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from kodetect.explain.context import Said, TextContext
 from kodetect.explain.korean import josa
-from kodetect.explain.phrases import Phrase, char_phrases, morph_phrases, strongest
+from kodetect.explain.phrases import Phrase, char_phrases, morph_phrases, strongest, word_phrases
 from kodetect.model.artifact import NgramHead
 
 PHRASES = 3
@@ -20,31 +23,50 @@ def _listed(phrases: list[Phrase], lang: str, with_example: bool) -> str:
     return ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class _HeadWords:
+    """How one n-gram head is explained: what it quotes, and what it is called."""
+
+    phrases: Callable[[NgramHead, TextContext], list[Phrase]]
+    what_ko: str
+    what_en: str
+    model_ko: str
+    model_en: str
+    with_example: bool  # quote a word of the text beside each phrase (morphemes are not words)
+
+
+_HEADS = {
+    "char_ngram_logit": _HeadWords(char_phrases, "낱말·표현", "words", "글자 단위 표현 모델",
+                                   "The character n-gram model", False),
+    "morph_ngram_logit": _HeadWords(morph_phrases, "조사·어미", "particles and endings", "형태소(조사·어미) 모델",
+                                    "The morpheme n-gram model", True),
+    "word_ngram_logit": _HeadWords(word_phrases, "어절", "words", "어절 모델", "The word (eojeol) n-gram model", False),
+}
+
+
 def head_said(name: str, ctx: TextContext, head: NgramHead | None, toward: str) -> Said:
-    """The head's push explained by the words (character head) or particles and endings (morpheme head)
-    of this text that carried it, each with how often it occurs."""
-    is_char = name == "char_ngram_logit"
-    phrases = [] if head is None else (char_phrases if is_char else morph_phrases)(head, ctx)
+    """The head's push explained by the words (character and eojeol heads) or particles and endings
+    (morpheme head) of this text that carried it, each with how often it occurs."""
+    words = _HEADS[name]
+    phrases = [] if head is None else words.phrases(head, ctx)
     side = "human" if toward == "human" else "ai"
     main = [p.quoted(ctx) for p in strongest(phrases, side, PHRASES)]
     other = [p.quoted(ctx) for p in strongest(phrases, "human" if side == "ai" else "ai", 2)]
-    what_ko = "낱말·표현" if is_char else "조사·어미"
-    what_en = "words" if is_char else "particles and endings"
-    model_ko = "글자 단위 표현 모델" if is_char else "형태소(조사·어미) 모델"
-    model_en = "The character n-gram model" if is_char else "The morpheme n-gram model"
+    what_ko, what_en, model_ko, model_en = words.what_ko, words.what_en, words.model_ko, words.model_en
+    example = words.with_example
     ko_side, en_side = ("AI", "AI-written") if side == "ai" else ("사람", "human-written")
     if not main:
         return Said(f"{josa(model_ko, '은/는')} 이 글의 {what_ko}에서 뚜렷한 쪽을 찾지 못했습니다.",
                     f"{model_en} found no {what_en} in this text that lean clearly either way.")
     ko = (f"{josa(model_ko, '이/가')} 이 글에서 {ko_side} 글 쪽으로 가장 크게 기운 {josa(what_ko, '으로/로')} 꼽은 것: "
-          f"{_listed(main, 'ko', not is_char)}.")
+          f"{_listed(main, 'ko', example)}.")
     en = (f"{model_en} found these {what_en} of this text most like {en_side} training text: "
-          f"{_listed(main, 'en', not is_char)}.")
+          f"{_listed(main, 'en', example)}.")
     if other:
         other_ko = "사람" if side == "ai" else "AI"
         other_en = "human-written" if side == "ai" else "AI-written"
-        ko += f" 반대로 {other_ko} 글 쪽으로 기운 것: {_listed(other, 'ko', not is_char)}."
-        en += f" Leaning the other way ({other_en}): {_listed(other, 'en', not is_char)}."
+        ko += f" 반대로 {other_ko} 글 쪽으로 기운 것: {_listed(other, 'ko', example)}."
+        en += f" Leaning the other way ({other_en}): {_listed(other, 'en', example)}."
     return Said(ko, en, [p.example or p.text for p in main])
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from kodetect.explain.context import TextContext
 from kodetect.explain.korean import morpheme_display
-from kodetect.features.ngrams import MAX_N, char_view, hash_ngrams, morph_view, tfidf_vector
+from kodetect.features.ngrams import MAX_N, WORD_MAX_N, char_view, hash_ngrams, morph_view, tfidf_vector
 from kodetect.model.artifact import NgramHead
 from kodetect.text.segment import Sentence
 
@@ -40,10 +40,10 @@ class Phrase:
         return replace(self, text=_EDGE_PUNCTUATION.sub("", ctx.quote(*self.span, limit=40)) or self.text)
 
 
-def occurrence_shares(head: NgramHead, units: np.ndarray) -> list[np.ndarray]:
+def occurrence_shares(head: NgramHead, units: np.ndarray, n_max: int = MAX_N) -> list[np.ndarray]:
     """Each n-gram occurrence's share of the head's logit (without the intercept), by n: element n-1
     holds one value per starting position of an n-gram."""
-    buckets = hash_ngrams(units)
+    buckets = hash_ngrams(units, n_max=n_max)
     if len(buckets) == 0:
         return []
     index, weights = tfidf_vector(buckets, head.idf)
@@ -52,7 +52,7 @@ def occurrence_shares(head: NgramHead, units: np.ndarray) -> list[np.ndarray]:
     counts = np.bincount(slot, minlength=len(index))
     per_occurrence = per_bucket[slot] / counts[slot]
     out, offset = [], 0
-    for n in range(1, MAX_N + 1):
+    for n in range(1, n_max + 1):
         size = len(units) - n + 1
         if size <= 0:
             break
@@ -100,6 +100,23 @@ def char_phrases(head: NgramHead, ctx: TextContext) -> list[Phrase]:
     per_char = spread(occurrence_shares(head, units), len(view))
     inside = word_of >= 0
     per_word = np.bincount(word_of[inside], weights=per_char[inside], minlength=len(words))
+    return _by_text(ctx, words, per_word)
+
+
+def word_phrases(head: NgramHead, ctx: TextContext) -> list[Phrase]:
+    """Eojeols of the text by their summed share of the eojeol head's logit (a pair's share split between its two)."""
+    sentences = ctx.analysis.sentences
+    words = _words(sentences)
+    texts = [ctx.text[a:b] for a, b in words]
+    if " ".join(texts) != char_view(sentences) or not words:
+        return []
+    codes = np.array([zlib.crc32(w.encode("utf-8")) for w in texts], dtype=np.uint64)
+    per_word = spread(occurrence_shares(head, codes, WORD_MAX_N), len(words))
+    return _by_text(ctx, words, per_word)
+
+
+def _by_text(ctx: TextContext, words: list[tuple[int, int]], per_word: np.ndarray) -> list[Phrase]:
+    """Per-word shares summed over the occurrences of each word (edge punctuation ignored)."""
     totals: dict[str, list[float]] = {}
     first: dict[str, tuple[int, int]] = {}
     for (a, b), value in zip(words, per_word, strict=True):

@@ -1,12 +1,16 @@
-"""Hashed n-gram views of a text: characters, and morphemes with their part-of-speech tags.
+"""Hashed n-gram views of a text: characters, morphemes with their part-of-speech tags, and eojeols.
 
-Two complementary views, each read by its own logistic head:
+Three complementary views, each read by its own logistic head:
 
 * characters (1-3-grams) see what morphology hides: spelling variants, spacing habits inside
   words, favourite connectives;
 * morphemes (1-3-grams) keep function morphemes as `form/tag` (particles, endings, copulas,
   auxiliaries, conjunctive adverbs, punctuation) and reduce content words to their tag, so the
-  head learns how sentences are built (KatFish's POS and particle patterns) rather than topics.
+  head learns how sentences are built (KatFish's POS and particle patterns) rather than topics;
+* eojeols (space-separated words, 1-2-grams) see whole inflected words and set phrases ("수 있습니다",
+  "다양한 방법") that three characters cut apart. Chosen on sources left out of training
+  (bench/results/generalize_choices.md): with it the worst held-out human source is called AI less
+  often and more AI texts of unseen sources are caught.
 
 Hashing keeps the shipped model small (no vocabulary) and the transform a pure function. The hash
 is our own, vectorised in numpy, so detection needs neither scikit-learn nor scipy at run time
@@ -28,7 +32,10 @@ if TYPE_CHECKING:
 
 N_BUCKETS = 2**18
 MAX_N = 3
-VIEWS = ("char_ngram", "morph_ngram")
+WORD_MAX_N = 2
+VIEWS = ("char_ngram", "morph_ngram", "word_ngram")
+# The string each view's n-grams are read from: the eojeol view splits the character view's string.
+VIEW_STRING = {"char_ngram": "char_ngram", "morph_ngram": "morph_ngram", "word_ngram": "char_ngram"}
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -77,12 +84,15 @@ def _morph_unit(token: Morpheme) -> str:
 
 
 def view_buckets(view: str, value: str) -> np.ndarray:
-    """Hashed n-gram buckets of one view's string (as made by `char_view` / `morph_view`)."""
+    """Hashed n-gram buckets of one view's string (as made by `char_view` / `morph_view`).
+
+    `word_ngram` reads the character view's string as space-separated eojeols (1-2-grams).
+    """
     if view == "char_ngram":
         units = np.frombuffer(value.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    else:
-        units = np.array([zlib.crc32(u.encode("utf-8")) for u in value.split()], dtype=np.uint64)
-    return hash_ngrams(units)
+        return hash_ngrams(units)
+    units = np.array([zlib.crc32(u.encode("utf-8")) for u in value.split()], dtype=np.uint64)
+    return hash_ngrams(units, n_max=WORD_MAX_N) if view == "word_ngram" else hash_ngrams(units)
 
 
 def tfidf_vector(buckets: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """From raw text to what the classifier reads: the one path shared by training and detection.
 
-Feature families plug in here: the core detector has the stylometric family and two hashed n-gram
+Feature families plug in here: the core detector has the stylometric family and three hashed n-gram
 views; deep mode adds language-model statistics as one more family.
 
 A detection scores several runs of sentences of one text with the same model: the whole document,
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kodetect.features.ngrams import VIEWS, char_view, morph_view
+from kodetect.features.ngrams import VIEW_STRING, VIEWS, char_view, morph_view
 from kodetect.features.stylometry import SentenceStats, analysis_stats, stylometric_features
 from kodetect.text.normalize import NormalizedText, normalize
 from kodetect.text.segment import Analysis, Sentence, analyze
@@ -39,9 +39,8 @@ def core_features(analysis: Analysis) -> dict[str, float]:
 
 def ngram_views(sentences: tuple[Sentence, ...] | list[Sentence]) -> dict[str, str]:
     """The strings each n-gram head reads, for a run of sentences."""
-    views = {"char_ngram": char_view(sentences), "morph_ngram": morph_view(sentences)}
-    assert tuple(views) == VIEWS
-    return views
+    strings = {"char_ngram": char_view(sentences), "morph_ngram": morph_view(sentences)}
+    return {view: strings[VIEW_STRING[view]] for view in VIEWS}
 
 
 @dataclass(frozen=True)

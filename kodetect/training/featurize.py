@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from kodetect.features.ngrams import VIEWS
+from kodetect.features.ngrams import VIEW_STRING, VIEWS
 from kodetect.features.vector import core_features, ngram_views, prepare
 from kodetect.training.cache import shared_cache
 
@@ -56,8 +56,9 @@ def featurize(
             for (k, _), (features, views) in tqdm(
                 zip(missing, results, strict=True), total=len(missing), disable=not progress, desc="features"
             ):
-                cache[k] = (features, views)
-                out.write(json.dumps({"k": k, "f": features, "v": views}, ensure_ascii=False) + "\n")
+                stored = {name: views[name] for name in sorted(set(VIEW_STRING.values()))}
+                cache[k] = (features, stored)
+                out.write(json.dumps({"k": k, "f": features, "v": stored}, ensure_ascii=False) + "\n")
     names = list(cache[keys[0]][0]) if keys else []
     matrix = np.array([[cache[k][0][n] for n in names] for k in keys], dtype=np.float64)
-    return matrix, names, {view: [cache[k][1][view] for k in keys] for view in VIEWS}
+    return matrix, names, {view: [cache[k][1][VIEW_STRING[view]] for k in keys] for view in VIEWS}

@@ -39,7 +39,8 @@ FITS = {"fast": fit_fast, "deep": fit_deep}
 RECIPES = {"fast": fast_recipe, "deep": deep_recipe}
 
 DESCRIPTIONS = {
-    "fast": "Fast mode: Korean stylometry + character and morpheme n-gram heads, logistic fusion, Platt calibration.",
+    "fast": "Fast mode: Korean stylometry + character, morpheme and eojeol n-gram heads, logistic fusion, "
+    "Platt calibration.",
     "deep": "Deep mode: the fast mode's features plus zero-shot language-model statistics (Gemma 3 270M base, "
     "token support restricted to the dev corpus's tokens), logistic fusion, Platt calibration.",
 }
