@@ -4,6 +4,7 @@
     python -m bench --quick                 # CI: one seed, subsampled texts, fast mode only (minutes)
     python -m bench --only katfish,length   # selected sections
     python -m bench --no-deep               # skip deep mode and the zero-shot LM scores
+    python -m bench --keep .bench-sections  # resumable: reuse the sections an interrupted run finished
 
 Sections: katfish, loso, families, attribution, cross-genre, length, calibration, profiles, abstention, attacks,
 sentences, speed, batch, serve (the last two include bench/results/batch_*.md, measured by
@@ -62,6 +63,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="processes for the retraining sections (default: 2, or 1 on one core)")
     parser.add_argument("--no-lm-seed", action="store_true",
                         help="do not copy the shipped language-model features (bench/lm_cache/) into the local cache")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="save each finished section in DIR and reuse those saved there by an earlier run with "
+                             "the same settings, data and shipped models (delete a file to re-measure it)")
     readme = parser.add_mutually_exclusive_group()
     readme.add_argument("--readme", type=Path, help="rewrite this README's marked summary section")
     readme.add_argument("--no-readme", action="store_true", help="never touch the README")
@@ -120,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     done: dict[str, Section] = {}
     failed = []
     clock = time.perf_counter()
+    reused_seconds = 0.0
     try:
         try:
             ctx.detector("fast")  # the header names the shipped model even when no section loads it
@@ -132,7 +137,27 @@ def main(argv: list[str] | None = None) -> int:
             ctx.lm_seeding = seed_local_cache(with_edited_copies(ctx.protocol_texts))
             if ctx.lm_seeding:
                 print(f"[bench] {ctx.lm_seeding.describe()}", file=sys.stderr, flush=True)
-        parallel = [k for k in PARALLEL if k in chosen]
+        if args.keep is not None:
+            from bench.report import keep
+
+            current = keep.fingerprint(ctx)
+            for key in chosen:
+                kept = keep.load(args.keep, key, current)
+                if kept is not None:
+                    kept.section.measured_by = (kept.command, kept.date)
+                    done[key] = kept.section
+                    ctx.model_versions.update(kept.model_versions)
+                    reused_seconds += kept.section.seconds
+                    print(f"[bench] {key}: reusing the section measured by `{kept.command}` on {kept.date}",
+                          file=sys.stderr, flush=True)
+
+        def finished(section: Section, versions: dict[str, str]) -> None:
+            done[section.key] = section
+            if args.keep is not None:
+                keep.save(args.keep, keep.Kept(current, ctx.command, f"{started:%Y-%m-%d %H:%M} UTC", section,
+                                               dict(versions)))
+
+        parallel = [k for k in PARALLEL if k in chosen and k not in done]
         if args.jobs > 1 and len(parallel) > 1:
             fill_caches(ctx)
             # Spawned, not forked: the parent has loaded Kiwi and maybe torch, which do not fork safely.
@@ -140,16 +165,22 @@ def main(argv: list[str] | None = None) -> int:
                 futures = {key: pool.submit(worker, key, context_args) for key in parallel}
                 for key, future in futures.items():
                     section, ok, versions = future.result()
-                    done[key] = section
                     ctx.model_versions.update(versions)
-                    if not ok:
+                    if ok:
+                        finished(section, versions)
+                    else:
+                        done[key] = section
                         failed.append(key)
-        for key in (k for k in chosen if k not in done):
-            done[key], ok = run_one(ctx, key)
-            if not ok:
+        for key in [k for k in chosen if k not in done]:
+            section, ok = run_one(ctx, key)
+            if ok:
+                finished(section, ctx.model_versions)
+            else:
+                done[key] = section
                 failed.append(key)
         sections = [done[k] for k in SECTIONS if k in done]
-        total = time.perf_counter() - clock
+        # Reused sections count with the time they took when measured, so the total is the report's cost.
+        total = time.perf_counter() - clock + reused_seconds
         english, korean = summary.build(ctx, {s.key: s for s in sections}, out.name)
         report = document("kodetect benchmarks", _preamble(ctx, sections, total, english, korean), sections,
                           ctx.command, f"{started:%Y-%m-%d %H:%M} UTC", ctx.data_hashes)

@@ -25,6 +25,8 @@ class Section:
     facts: dict[str, Any] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # (command, date) of an earlier run whose saved section this is (bench/report/keep.py); None when measured now.
+    measured_by: tuple[str, str] | None = None
 
 
 def fmt(x: float | None, scale: float = 100.0, digits: int = 2) -> str:
@@ -80,6 +82,9 @@ def stamp(section: Section, command: str, date: str, hashes: dict[str, str]) -> 
     """The line under every section heading: command, date, model, data hashes, run time."""
     data = ", ".join(f"`{name}` {hashes[name][:12]}" for name in section.data_files if name in hashes)
     models = "; ".join(section.models) or DASH
+    if section.measured_by is not None:
+        command, date = section.measured_by
+        date += " (kept from that run)"
     return (f"<sub>Command `{command}` · {date} · model: {models} · data sha256: {data or DASH} · "
             f"{section.seconds:.0f} s</sub>")
 

@@ -1,0 +1,73 @@
+"""Keeping finished sections on disk, so that a long report survives an interruption.
+
+`python -m bench --keep DIR` saves every section that finished without error to DIR/<key>.pkl, with the
+fingerprint of what it measured: the run's settings, the data files' sha256 and the shipped artifacts'
+sha256. A later run with the same --keep folder reuses a saved section whose fingerprint still matches,
+instead of measuring it again; delete a file to re-measure that section. A reused section keeps the
+command and date of the run that measured it, and its stamp in the report says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import kodetect
+
+if TYPE_CHECKING:
+    from bench.report.context import Context
+    from bench.report.markdown import Section
+
+FORMAT = 1
+ARTIFACTS_DIR = Path(kodetect.__file__).parent / "artifacts"
+
+
+@dataclass
+class Kept:
+    fingerprint: str
+    command: str
+    date: str
+    section: Section
+    model_versions: dict[str, str]
+
+
+def fingerprint(ctx: Context) -> str:
+    """What a section's numbers depend on besides the code: settings, data and the shipped models."""
+    digest = hashlib.sha256(f"{FORMAT}|{ctx.settings!r}".encode())
+    for name, value in sorted(ctx.data_hashes.items()):
+        digest.update(f"|{name}={value}".encode())
+    for path in sorted(ARTIFACTS_DIR.glob("*")):
+        if path.suffix in {".npz", ".json", ".npy"}:
+            digest.update(f"|{path.name}=".encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def load(folder: Path, key: str, current: str) -> Kept | None:
+    """The section saved under `key`, if it was measured under the current fingerprint."""
+    path = folder / f"{key}.pkl"
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            kept = pickle.load(handle)
+    except Exception as exc:  # noqa: BLE001 - an unreadable file is measured again, not fatal
+        print(f"[bench] {path} could not be read ({type(exc).__name__}); measuring {key} again", file=sys.stderr)
+        return None
+    if not isinstance(kept, Kept) or kept.fingerprint != current:
+        print(f"[bench] {path} was measured with other settings, data or models; measuring {key} again",
+              file=sys.stderr)
+        return None
+    return kept
+
+
+def save(folder: Path, kept: Kept) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{kept.section.key}.pkl"
+    partial = path.with_suffix(".tmp")
+    with open(partial, "wb") as handle:
+        pickle.dump(kept, handle)
+    partial.replace(path)
