@@ -2,73 +2,68 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.report import keep, runner, summary
 from bench.report.main import main
 from bench.report.markdown import Section
 from kodetect.eval.data import DATA_DIR_ENV
 
 
-def _fake_sections(monkeypatch, calls: list[str]) -> None:
+@pytest.fixture
+def calls(tmp_path, monkeypatch) -> list[str]:
+    """The sections measured, in order: every section is a fake that records its key."""
+    measured: list[str] = []
+
     def section_function(key: str):
         def run(ctx):
-            calls.append(key)
-            return Section(key, f"Fake {key}", blocks=[f"measured {key} run {len(calls)}"])
+            measured.append(key)
+            return Section(key, f"Fake {key}", blocks=[f"measured {key} run {len(measured)}"])
         return run
 
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
     monkeypatch.setattr(runner, "_section_function", section_function)
     # The summary counts the data's rows; this test's data folder is empty.
     monkeypatch.setattr(summary, "build", lambda ctx, sections, name: ("summary", "요약"))
+    return measured
 
 
 def _run(tmp_path, *extra: str) -> str:
     out = tmp_path / "report.md"
-    argv = ["--only", "length,speed", "--no-deep", "--no-readme", "--out", str(out), *extra]
+    argv = ["--only", "length,speed", "--no-deep", "--no-readme", "--out", str(out), "--keep",
+            str(tmp_path / "kept"), *extra]
     assert main(argv) == 0
     return out.read_text("utf-8")
 
 
-def test_kept_sections_are_reused_and_a_deleted_one_is_measured_again(tmp_path, monkeypatch):
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
-    calls: list[str] = []
-    _fake_sections(monkeypatch, calls)
+def test_kept_sections_are_reused_and_a_deleted_one_is_measured_again(tmp_path, calls):
     kept = tmp_path / "kept"
-
-    first = _run(tmp_path, "--keep", str(kept))
+    first = _run(tmp_path)
     assert calls == ["length", "speed"]
     assert sorted(p.name for p in kept.iterdir()) == ["length.pkl", "speed.pkl"]
     assert "kept from that run" not in first
 
-    second = _run(tmp_path, "--keep", str(kept))
+    second = _run(tmp_path)
     assert calls == ["length", "speed"], "nothing is measured twice"
     assert second.count("kept from that run") == 2
     assert "measured length run 1" in second and "measured speed run 2" in second
 
     (kept / "speed.pkl").unlink()
-    third = _run(tmp_path, "--keep", str(kept))
+    third = _run(tmp_path)
     assert calls == ["length", "speed", "speed"]
     assert "measured speed run 3" in third and third.count("kept from that run") == 1
 
 
-def test_a_section_measured_under_other_models_or_data_is_not_reused(tmp_path, monkeypatch):
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
-    calls: list[str] = []
-    _fake_sections(monkeypatch, calls)
-    kept = tmp_path / "kept"
-    _run(tmp_path, "--keep", str(kept))
+def test_a_section_measured_under_other_models_or_data_is_not_reused(tmp_path, calls, monkeypatch):
+    _run(tmp_path)
     monkeypatch.setattr(keep, "fingerprint", lambda ctx: "another model")
-    _run(tmp_path, "--keep", str(kept))
+    _run(tmp_path)
     assert calls == ["length", "speed", "length", "speed"]
 
 
-def test_an_unreadable_kept_file_is_measured_again(tmp_path, monkeypatch):
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
-    calls: list[str] = []
-    _fake_sections(monkeypatch, calls)
-    kept = tmp_path / "kept"
-    kept.mkdir()
-    (kept / "length.pkl").write_bytes(b"not a pickle")
-    _run(tmp_path, "--keep", str(kept), "--only", "length")
+def test_an_unreadable_kept_file_is_measured_again(tmp_path, calls):
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "length.pkl").write_bytes(b"not a pickle")
+    _run(tmp_path, "--only", "length")
     assert calls == ["length"]

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import kodetect
+from kodetect.model.shipped import PACKAGED_MODELS
 
 if TYPE_CHECKING:
     from bench.report.context import Context
     from bench.report.markdown import Section
 
 FORMAT = 1
-ARTIFACTS_DIR = Path(kodetect.__file__).parent / "artifacts"
+# Where the shipped artifacts lie: the detector models, the attribution model and deep mode's support list.
+ARTIFACTS_DIR = PACKAGED_MODELS["fast"].parent
 
 
 @dataclass
@@ -64,9 +65,9 @@ def load(folder: Path, key: str, current: str) -> Kept | None:
     return kept
 
 
-def save(folder: Path, kept: Kept) -> None:
+def save(folder: Path, key: str, kept: Kept) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{kept.section.key}.pkl"
+    path = folder / f"{key}.pkl"
     partial = path.with_suffix(".tmp")
     with open(partial, "wb") as handle:
         pickle.dump(kept, handle)

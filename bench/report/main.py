@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     figures_dir = (args.figures or out.parent / "docs" / "figures").resolve()
     started = datetime.now(UTC)
+    date = f"{started:%Y-%m-%d %H:%M} UTC"
     context_args = (settings, data, " ".join(["python -m bench", *argv]), started, out, figures_dir)
     ctx = Context(*context_args)
     chosen = args.only or list(SECTIONS)
@@ -160,11 +161,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"[bench] {key}: reusing the section measured by `{kept.command}` on {kept.date}",
                           file=sys.stderr, flush=True)
 
-        def finished(section: Section, versions: dict[str, str]) -> None:
-            done[section.key] = section
-            if args.keep is not None:
-                keep.save(args.keep, keep.Kept(current, ctx.command, f"{started:%Y-%m-%d %H:%M} UTC", section,
-                                               dict(versions)))
+        def record(key: str, section: Section, ok: bool, versions: dict[str, str]) -> None:
+            done[key] = section
+            if not ok:
+                failed.append(key)
+            elif args.keep is not None:
+                keep.save(args.keep, key, keep.Kept(current, ctx.command, date, section, dict(versions)))
 
         parallel = [k for k in PARALLEL if k in chosen and k not in done]
         if args.jobs > 1 and len(parallel) > 1:
@@ -175,24 +177,15 @@ def main(argv: list[str] | None = None) -> int:
                 for key, future in futures.items():
                     section, ok, versions = future.result()
                     ctx.model_versions.update(versions)
-                    if ok:
-                        finished(section, versions)
-                    else:
-                        done[key] = section
-                        failed.append(key)
+                    record(key, section, ok, versions)
         for key in [k for k in chosen if k not in done]:
-            section, ok = run_one(ctx, key)
-            if ok:
-                finished(section, ctx.model_versions)
-            else:
-                done[key] = section
-                failed.append(key)
+            record(key, *run_one(ctx, key), ctx.model_versions)
         sections = [done[k] for k in SECTIONS if k in done]
         # Reused sections count with the time they took when measured, so the total is the report's cost.
         total = time.perf_counter() - clock + reused_seconds
         english, korean = summary.build(ctx, {s.key: s for s in sections}, out.name)
         report = document("kodetect benchmarks", _preamble(ctx, sections, total, english, korean), sections,
-                          ctx.command, f"{started:%Y-%m-%d %H:%M} UTC", ctx.data_hashes)
+                          ctx.command, date, ctx.data_hashes)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report, "utf-8")
         print(f"[bench] wrote {out} in {total / 60:.1f} min", file=sys.stderr)
