@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from kodetect.calibration.thresholds import (
+    DEEP_UNCERTAIN_SHARE,
     HUMAN_CUT_SHARE,
     LOW_FPR_TARGET,
     UNCERTAIN_SHARE,
@@ -57,6 +58,23 @@ def test_low_fpr_cut_holds_for_every_human_source_not_only_the_pool():
         assert mode.human <= mode.ai
         for side in (easy, hard, ai):
             assert np.mean((side >= mode.human) & (side < mode.ai)) <= UNCERTAIN_SHARE
+
+
+def test_a_narrower_uncertain_share_narrows_the_band_and_keeps_the_ai_cut():
+    rng = np.random.default_rng(1)
+    # An AI source that overlaps people's writing: a wide band would hold many of its texts.
+    human, hard_ai, easy_ai = rng.beta(2, 6, 800), rng.beta(4, 4, 300), rng.beta(9, 2, 600)
+    p = np.concatenate([human, hard_ai, easy_ai])
+    y = np.array([0] * 800 + [1] * 900)
+    groups = np.array(["people"] * 800 + ["hard"] * 300 + ["easy"] * 600)
+    wide = choose_thresholds(y, p, groups)
+    narrow = choose_thresholds(y, p, groups, uncertain_share=DEEP_UNCERTAIN_SHARE)
+    for mode in ("low-fpr", "balanced"):
+        assert narrow[mode].ai == wide[mode].ai  # only the human cut moves: no one more is called AI
+        assert wide[mode].human <= narrow[mode].human <= narrow[mode].ai
+        for side in (human, hard_ai, easy_ai):
+            assert np.mean((side >= narrow[mode].human) & (side < narrow[mode].ai)) <= DEEP_UNCERTAIN_SHARE
+    assert narrow["low-fpr"].human > wide["low-fpr"].human
 
 
 def test_source_weights_give_every_source_the_same_total():

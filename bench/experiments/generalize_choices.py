@@ -17,6 +17,7 @@ fold exactly as `kodetect.training.fit.fit_heads` does (the variants change one 
     python bench/experiments/generalize_choices.py                       # every variant (hours on 2 cores)
     python bench/experiments/generalize_choices.py --variants shipped,ngram-c-1
     python bench/experiments/generalize_choices.py --variants "" --deep-clips 0,0.05   # deep mode's fusion
+    python bench/experiments/generalize_choices.py --variants "" --deep-clips 0.05 --uncertain-shares 0.15,0.1
 
 Result: bench/results/generalize_choices.md. Measured: of the recipe's settings (weights, penalties,
 vocabulary, stacking folds) none beat the recipe on both the pooled AUROC and the held-out `low-fpr`
@@ -30,6 +31,7 @@ modes, and the worst held-out human source called AI at `low-fpr` halved.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from dataclasses import dataclass, field
@@ -45,7 +47,11 @@ from sklearn.model_selection import StratifiedGroupKFold
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kodetect.calibration.thresholds import source_balanced_weights  # noqa: E402
+from kodetect.calibration.thresholds import (  # noqa: E402
+    DEEP_UNCERTAIN_SHARE,
+    UNCERTAIN_SHARE,
+    source_balanced_weights,
+)
 from kodetect.eval.data import data_dir  # noqa: E402
 from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc  # noqa: E402
 from kodetect.eval.protocols import SourceHoldout, leave_one_source_out, out_of_source  # noqa: E402
@@ -222,9 +228,10 @@ def holdout_of(pools: Pools, variant: Variant) -> SourceHoldout:
     return SourceHoldout(examples, scores, validation, contrast)
 
 
-def summary(holdout: SourceHoldout) -> dict[str, float]:
+def summary(holdout: SourceHoldout, uncertain_share: float = UNCERTAIN_SHARE) -> dict[str, float]:
     classic = [r for r in leave_one_source_out(None, [], [], holdout=holdout) if r.n_test >= 100]
-    rates = [r for r in heldout_rates(holdout) if r.mode == "low-fpr" and r.n >= 100]
+    rates = [r for r in heldout_rates(holdout, uncertain_share) if r.mode == "low-fpr" and r.n >= 100]
+    ai = [r for r in rates if r.side == "ai"]
     return {
         "pooled unseen AUROC": 100 * pooled_unseen_auroc(holdout),
         "classic LOSO mean": 100 * float(np.mean([r.auroc for r in classic])),
@@ -232,6 +239,8 @@ def summary(holdout: SourceHoldout) -> dict[str, float]:
         "worst human called AI %": 100 * max(r.called_ai_share for r in rates if r.side == "human"),
         "mean AI caught %": 100 * float(np.mean([r.called_ai_share for r in rates if r.side == "ai"])),
         "worst uncertain %": 100 * max(r.uncertain_share for r in rates),
+        # What a narrower uncertain band costs: AI texts of unseen sources called human instead.
+        "mean AI called human %": 100 * float(np.mean([1 - r.called_ai_share - r.uncertain_share for r in ai])),
     }
 
 
@@ -259,33 +268,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names (default: all)")
     parser.add_argument("--deep-clips", default="",
                         help="comma-separated clipping quantiles to try in deep mode's fusion (default: none)")
+    parser.add_argument("--uncertain-shares", default="",
+                        help="comma-separated uncertain shares to choose the held-out cuts with (default: each "
+                             "mode's own, UNCERTAIN_SHARE or DEEP_UNCERTAIN_SHARE); one row per share")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if data_dir() is None:
         print("../shared/data not found", file=sys.stderr)
         return 2
-    pools = load_pools()
+    pools = load_pools() if args.variants else None
+    shares = [float(u) for u in filter(None, args.uncertain_shares.split(","))]
     rows = []
     for name in filter(None, args.variants.split(",")):
         started = time.time()
-        numbers = summary(holdout_of(pools, VARIANTS[name]))
-        rows.append((name, VARIANTS[name].what, numbers))
-        print(f"{name}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+        holdout = holdout_of(pools, VARIANTS[name])
+        for share in shares or [UNCERTAIN_SHARE]:
+            numbers = summary(holdout, share)
+            label = f"{name}, uncertain share {share}" if shares else name
+            rows.append((label, VARIANTS[name].what, numbers))
+            print(f"{label}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
     deep_rows = []
     for quantile in (float(q) for q in filter(None, args.deep_clips.split(","))):
         started = time.time()
-        numbers = summary(deep_holdout(quantile))
+        holdout = deep_holdout(quantile)
         shipped = " (shipped)" if quantile == FUSION_CLIP_QUANTILE else ""
         what = f"fusion columns clipped to their [{quantile}, {1 - quantile}] training quantiles{shipped}"
-        deep_rows.append((f"deep, clip {quantile}", what if quantile else "fusion columns used as they come", numbers))
-        print(f"deep clip {quantile}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
-    command = f"python bench/experiments/generalize_choices.py --variants {args.variants}"
+        for share in shares or [DEEP_UNCERTAIN_SHARE]:
+            numbers = summary(holdout, share)
+            label = f"deep, clip {quantile}" + (f", uncertain share {share}" if shares else "")
+            deep_rows.append((label, what if quantile else "fusion columns used as they come", numbers))
+            print(f"{label}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+    command = f"python bench/experiments/generalize_choices.py --variants {shlex.quote(args.variants)}"
     command += f" --deep-clips {args.deep_clips}" if args.deep_clips else ""
+    command += f" --uncertain-shares {args.uncertain_shares}" if args.uncertain_shares else ""
     lines = [
         "# Fast mode's modelling choices, judged on sources left out of training",
         "",
-        f"Generated by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; pools: {pools.n_train} training and "
-        f"{len(pools.examples) - pools.n_train} validation texts plus {len(pools.copy_of)} edited copies.",
+        f"Generated by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        + (f"; pools: {pools.n_train} training and {len(pools.examples) - pools.n_train} validation texts plus "
+           f"{len(pools.copy_of)} edited copies." if pools else "."),
         "",
     ]
     if rows:

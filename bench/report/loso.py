@@ -30,6 +30,7 @@ from bench.report.source_holdout import (
     summary_tables,
 )
 from bench.report.zero_shot import comparison_table, zero_shot_results
+from kodetect.calibration.thresholds import DEEP_UNCERTAIN_SHARE, UNCERTAIN_SHARE
 from kodetect.eval.generator_families import FAMILIES, family_members, generator_family, leave_one_generator_family_out
 from kodetect.eval.protocols import Recipe, leave_one_source_out, out_of_source
 from kodetect.training.dataset import Example
@@ -137,7 +138,7 @@ def _summary_blocks(section: Section, runs: Sequence[ProtocolRun], pools: Sequen
 def _deep_blocks(ctx: Context, section: Section, recipe: Recipe, runs: dict[str, ProtocolRun], holdouts) -> None:
     """Deep mode on its subsample, with fast mode and the baseline read on exactly the same texts."""
     train, validation = ctx.deep_protocol_pools
-    deep = read_holdout("deep", out_of_source(recipe, train, validation))
+    deep = read_holdout("deep", out_of_source(recipe, train, validation), DEEP_UNCERTAIN_SHARE)
     keep = [*train, *validation]
     same = [deep, read_holdout("fast", restrict(holdouts["fast"], keep)),
             read_holdout(BASELINE_LABEL, restrict(holdouts[BASELINE_LABEL], keep))]
@@ -148,7 +149,9 @@ def _deep_blocks(ctx: Context, section: Section, recipe: Recipe, runs: dict[str,
     section.blocks.append(loso_table(same))
     _summary_blocks(section, same, ["deep subsample"] * 3, BASELINE_LABEL, ctx.settings.loso_min_n)
     section.blocks.append(mode_comparison(same[0], same[1]))
-    section.blocks.append("**deep**: rates at thresholds chosen without the held-out source:")
+    section.blocks.append(f"**deep**: rates at thresholds chosen without the held-out source (deep mode's uncertain "
+                          f"band holds at most {DEEP_UNCERTAIN_SHARE:.0%} of any source it is chosen on, fast mode's "
+                          f"{UNCERTAIN_SHARE:.0%}: `kodetect.calibration.thresholds.DEEP_UNCERTAIN_SHARE`):")
     section.blocks.append(rates_table(deep))
     runs["deep"] = deep
     runs["fast, deep subsample"] = same[1]

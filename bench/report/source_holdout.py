@@ -24,7 +24,7 @@ import numpy as np
 
 from bench.report.markdown import DASH, count_rate, fmt, table
 from kodetect.calibration.platt import fit_platt
-from kodetect.calibration.thresholds import ThresholdMode, choose_thresholds, source_balanced_weights
+from kodetect.calibration.thresholds import UNCERTAIN_SHARE, ThresholdMode, choose_thresholds, source_balanced_weights
 from kodetect.eval.heldout import SourceRates, UnseenScore, heldout_rates, pooled_unseen_auroc, unseen_auroc
 from kodetect.eval.protocols import HeldOutScore, Scorer, SourceHoldout, leave_one_source_out
 from kodetect.training.dataset import Example
@@ -52,11 +52,12 @@ class ProtocolRun:
         return next((r for r in self.rates if (r.source, r.side, r.mode) == (source, side, mode)), None)
 
 
-def read_holdout(name: str, holdout: SourceHoldout) -> ProtocolRun:
+def read_holdout(name: str, holdout: SourceHoldout, uncertain_share: float = UNCERTAIN_SHARE) -> ProtocolRun:
+    """`uncertain_share`: the rule the recipe's own mode chooses its cuts by (see `choose_thresholds`)."""
     # leave_one_source_out refits nothing when it is given the holdout.
     classic = leave_one_source_out(_unused_recipe, [], [], holdout)
-    return ProtocolRun(name, tuple(classic), tuple(unseen_auroc(holdout)), tuple(heldout_rates(holdout)),
-                       pooled_unseen_auroc(holdout))
+    return ProtocolRun(name, tuple(classic), tuple(unseen_auroc(holdout)),
+                       tuple(heldout_rates(holdout, uncertain_share)), pooled_unseen_auroc(holdout))
 
 
 def _unused_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kodetect.calibration.platt import fit_platt
-from kodetect.calibration.thresholds import choose_thresholds, source_balanced_weights
+from kodetect.calibration.thresholds import UNCERTAIN_SHARE, choose_thresholds, source_balanced_weights
 from kodetect.eval.metrics import auroc, wilson_interval
 from kodetect.eval.protocols import SourceHoldout
 
@@ -72,14 +72,16 @@ class SourceRates:
         return wilson_interval(self.called_ai, self.n)
 
 
-def heldout_rates(holdout: SourceHoldout) -> list[SourceRates]:
+def heldout_rates(holdout: SourceHoldout, uncertain_share: float = UNCERTAIN_SHARE) -> list[SourceRates]:
+    """Every source's rates at each mode's cuts chosen without it, by the rule of the mode that is read
+    (`uncertain_share`: see `choose_thresholds`)."""
     labels, groups, raw = holdout.labels, holdout.groups, holdout.scores
     out = []
     for group in sorted(set(groups.tolist())):
         others = groups != group
         calibration = fit_platt(raw[others], labels[others], source_balanced_weights(labels[others], groups[others]))
         p = calibration.probability(raw)
-        modes = choose_thresholds(labels[others], p[others], groups[others])
+        modes = choose_thresholds(labels[others], p[others], groups[others], uncertain_share)
         for label in sorted(set(labels[groups == group].tolist())):
             own = p[(groups == group) & (labels == label)]
             for mode, cuts in modes.items():

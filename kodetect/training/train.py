@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 
 from kodetect.calibration.platt import PlattCalibration, fit_platt
-from kodetect.calibration.thresholds import LOW_FPR_TARGET, ThresholdMode, choose_thresholds, source_balanced_weights
+from kodetect.calibration.thresholds import (
+    DEEP_UNCERTAIN_SHARE,
+    LOW_FPR_TARGET,
+    UNCERTAIN_SHARE,
+    ThresholdMode,
+    choose_thresholds,
+    source_balanced_weights,
+)
 from kodetect.eval.data import file_sha256, load_katfish, load_katfish_splits
 from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, unseen_auroc
 from kodetect.eval.metrics import auroc, expected_calibration_error, fpr_at_threshold, tpr_at_fpr
@@ -37,6 +44,7 @@ from kodetect.version import __version__
 
 FITS = {"fast": fit_fast, "deep": fit_deep}
 RECIPES = {"fast": fast_recipe, "deep": deep_recipe}
+UNCERTAIN_SHARES = {"fast": UNCERTAIN_SHARE, "deep": DEEP_UNCERTAIN_SHARE}
 
 DESCRIPTIONS = {
     "fast": "Fast mode: Korean stylometry + character, morpheme and eojeol n-gram heads, logistic fusion, "
@@ -119,7 +127,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
     labels, groups = holdout.labels, holdout.groups
     calibration = fit_platt(holdout.scores, labels, source_balanced_weights(labels, groups))
     reference_p = calibration.probability(holdout.scores)
-    thresholds = choose_thresholds(labels, reference_p, groups)
+    thresholds = choose_thresholds(labels, reference_p, groups, UNCERTAIN_SHARES[mode])
 
     def score_texts(texts: list[str]) -> np.ndarray:
         f, _, a = _features(texts, mode, progress=False)
@@ -132,7 +140,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
                          "edited_copies": {"edits": list(AUGMENT_EDITS), "share": AUGMENT_SHARE,
                                            "fusion_weight": DEEP_COPY_WEIGHT if mode == "deep" else 1.0}},
         "validation_set": {"n": len(validation_pool), "by_group": _counts(validation_pool)},
-        "out_of_source": _out_of_source_summary(holdout, reference_p, thresholds),
+        "out_of_source": _out_of_source_summary(holdout, reference_p, thresholds, UNCERTAIN_SHARES[mode]),
         "validation": {
             **_validation_summary(validation_pool, val_p, thresholds),
             "by_group": _group_report(validation_pool, val_p, thresholds),
@@ -176,12 +184,12 @@ def _reference(holdout: SourceHoldout, probabilities: np.ndarray) -> Reference:
     return Reference(probabilities, holdout.labels, np.array([index[g] for g in holdout.groups]), names)
 
 
-def _out_of_source_summary(holdout: SourceHoldout, p: np.ndarray, thresholds: dict[str, ThresholdMode]
-                           ) -> dict[str, Any]:
+def _out_of_source_summary(holdout: SourceHoldout, p: np.ndarray, thresholds: dict[str, ThresholdMode],
+                           uncertain_share: float) -> dict[str, Any]:
     """Per source and side, at the shipped cuts (chosen on these very scores, so in-sample for the cuts)
     and at cuts chosen without the source (what a new source of its kind would see)."""
     labels, groups = holdout.labels, holdout.groups
-    heldout = {(r.source, r.side, r.mode): r for r in heldout_rates(holdout)}
+    heldout = {(r.source, r.side, r.mode): r for r in heldout_rates(holdout, uncertain_share)}
     by_source: dict[str, Any] = {}
     for group, label in sorted(set(zip(groups.tolist(), labels.tolist(), strict=True))):
         own = p[(groups == group) & (labels == label)]
