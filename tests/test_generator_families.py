@@ -75,6 +75,11 @@ def test_family_members_orders_families_and_skips_humans() -> None:
     assert members["gpt"] == ["gpt-4", "openai/gpt-4-0613"]
 
 
+def test_family_members_order_names_that_differ_only_in_case_the_same_way_every_time() -> None:
+    for generators in (["gpt-4o", "GPT-4o", "gpt-4"], ["GPT-4o", "gpt-4", "gpt-4o"]):
+        assert family_members(generators)["gpt"] == ["gpt-4", "GPT-4o", "gpt-4o"]
+
+
 @pytest.mark.skipif(data_dir() is None, reason="../shared/data is absent (set KODETECT_DATA_DIR to use it)")
 def test_every_generator_in_the_data_has_a_named_family() -> None:
     """No data generator may fall through to "other" by accident: only the listed makers go there."""

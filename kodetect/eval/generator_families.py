@@ -82,7 +82,9 @@ def family_members(generators: Iterable[str]) -> dict[str, list[str]]:
     for g in generators:
         if g != "human":
             members.setdefault(generator_family(g), set()).add(g)
-    return {f: sorted(members[f], key=str.lower) for f in FAMILIES if f in members}
+    # Names differing only in case (`gpt-4o`, `GPT-4o`) tie under lower(); the name itself breaks the tie,
+    # so the report lists them in the same order on every run.
+    return {f: sorted(members[f], key=lambda g: (g.lower(), g)) for f in FAMILIES if f in members}
 
 
 @dataclass(frozen=True)
