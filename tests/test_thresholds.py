@@ -21,6 +21,14 @@ def _balanced(y, s, groups=None) -> float:
     return choose_thresholds(np.array(y), np.array(s, dtype=float), groups)["balanced"].ai
 
 
+def _pool(human: dict[str, np.ndarray], ai: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, scores and source names of the named sources, human ones first."""
+    sources = [(name, scores, 0) for name, scores in human.items()] + [(name, scores, 1) for name, scores in ai.items()]
+    return (np.concatenate([np.full(len(scores), label) for _, scores, label in sources]),
+            np.concatenate([scores for _, scores, _ in sources]),
+            np.concatenate([np.full(len(scores), name) for name, scores, _ in sources]))
+
+
 def test_balanced_cut_on_perfect_separation():
     assert _balanced([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]) == 0.8
 
@@ -45,10 +53,7 @@ def test_low_fpr_cut_holds_for_every_human_source_not_only_the_pool():
     rng = np.random.default_rng(0)
     # A big easy human source and a small hard one: pooled, the hard one would be drowned out.
     easy, hard, ai = rng.beta(2, 8, 2000), rng.beta(5, 4, 200), rng.beta(8, 2, 1000)
-    p = np.concatenate([easy, hard, ai])
-    y = np.array([0] * 2200 + [1] * 1000)
-    groups = np.array(["easy"] * 2000 + ["hard"] * 200 + ["gen"] * 1000)
-    modes = choose_thresholds(y, p, groups)
+    modes = choose_thresholds(*_pool({"easy": easy, "hard": hard}, {"gen": ai}))
     low = modes["low-fpr"]
     assert np.mean(hard >= low.ai) <= LOW_FPR_TARGET and np.mean(easy >= low.ai) <= LOW_FPR_TARGET
     # The human cut leaves at most HUMAN_CUT_SHARE of any human source uncertain or worse.
@@ -64,9 +69,7 @@ def test_a_narrower_uncertain_share_narrows_the_band_and_keeps_the_ai_cut():
     rng = np.random.default_rng(1)
     # An AI source that overlaps people's writing: a wide band would hold many of its texts.
     human, hard_ai, easy_ai = rng.beta(2, 6, 800), rng.beta(4, 4, 300), rng.beta(9, 2, 600)
-    p = np.concatenate([human, hard_ai, easy_ai])
-    y = np.array([0] * 800 + [1] * 900)
-    groups = np.array(["people"] * 800 + ["hard"] * 300 + ["easy"] * 600)
+    y, p, groups = _pool({"people": human}, {"hard": hard_ai, "easy": easy_ai})
     wide = choose_thresholds(y, p, groups)
     narrow = choose_thresholds(y, p, groups, uncertain_share=DEEP_UNCERTAIN_SHARE)
     for mode in ("low-fpr", "balanced"):

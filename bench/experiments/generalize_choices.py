@@ -237,7 +237,7 @@ def summary(holdout: SourceHoldout, uncertain_share: float = UNCERTAIN_SHARE) ->
         "classic LOSO mean": 100 * float(np.mean([r.auroc for r in classic])),
         "classic LOSO worst": 100 * min(r.auroc for r in classic),
         "worst human called AI %": 100 * max(r.called_ai_share for r in rates if r.side == "human"),
-        "mean AI caught %": 100 * float(np.mean([r.called_ai_share for r in rates if r.side == "ai"])),
+        "mean AI caught %": 100 * float(np.mean([r.called_ai_share for r in ai])),
         "worst uncertain %": 100 * max(r.uncertain_share for r in rates),
         # What a narrower uncertain band costs: AI texts of unseen sources called human instead.
         "mean AI called human %": 100 * float(np.mean([1 - r.called_ai_share - r.uncertain_share for r in ai])),
