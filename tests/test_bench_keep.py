@@ -57,7 +57,7 @@ def test_kept_sections_are_reused_and_a_deleted_one_is_measured_again(tmp_path, 
 
 def test_a_section_measured_under_other_models_or_data_is_not_reused(tmp_path, calls, monkeypatch):
     _run(tmp_path)
-    monkeypatch.setattr(keep, "fingerprint", lambda ctx: "another model")
+    monkeypatch.setattr(keep, "fingerprint", lambda ctx, section=None: "another model")
     _run(tmp_path)
     assert calls == ["length", "speed", "length", "speed"]
 
@@ -67,3 +67,20 @@ def test_an_unreadable_kept_file_is_measured_again(tmp_path, calls):
     (tmp_path / "kept" / "length.pkl").write_bytes(b"not a pickle")
     _run(tmp_path, "--only", "length")
     assert calls == ["length"]
+
+
+def test_a_section_that_reads_some_artifacts_is_kept_when_another_one_changes(tmp_path, monkeypatch):
+    """Retraining deep mode leaves the attribution section's fingerprint as it was, and every other one's not."""
+    from types import SimpleNamespace
+
+    for name in ("fast", "deep", "attribution"):
+        (tmp_path / f"{name}.npz").write_bytes(b"weights")
+    monkeypatch.setattr(keep, "ARTIFACTS_DIR", tmp_path)
+    ctx = SimpleNamespace(settings="full", data_hashes={"dev/human.jsonl": "abc"})
+    before = {key: keep.fingerprint(ctx, key) for key in ("attribution", "abstention", "loso")}
+    (tmp_path / "deep.npz").write_bytes(b"retrained")
+    after = {key: keep.fingerprint(ctx, key) for key in before}
+    assert after["attribution"] == before["attribution"] and after["abstention"] == before["abstention"]
+    assert after["loso"] != before["loso"]
+    (tmp_path / "fast.npz").write_bytes(b"retrained")
+    assert keep.fingerprint(ctx, "abstention") != before["abstention"]

@@ -1,10 +1,11 @@
 """Keeping finished sections on disk, so that a long report survives an interruption.
 
 `python -m bench --keep DIR` saves every section that finished without error to DIR/<key>.pkl, with the
-fingerprint of what it measured: the run's settings, the data files' sha256 and the shipped artifacts'
-sha256. A later run with the same --keep folder reuses a saved section whose fingerprint still matches,
-instead of measuring it again; delete a file to re-measure that section. A reused section keeps the
-command and date of the run that measured it, and its stamp in the report says so.
+fingerprint of what it measured: the run's settings, the data files' sha256 and the sha256 of the shipped
+artifacts it reads (all of them, but for the sections in SECTION_ARTIFACTS). A later run with the same
+--keep folder reuses a saved section whose fingerprint still matches, instead of measuring it again; delete
+a file to re-measure that section. A reused section keeps the command and date of the run that measured
+it, and its stamp in the report says so.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
 FORMAT = 1
 # Where the shipped artifacts lie: the detector models, the attribution model and deep mode's support list.
 ARTIFACTS_DIR = PACKAGED_MODELS["fast"].parent
+# Sections that read only some of the artifacts (by file name without extension): retraining deep mode does
+# not make the attribution section's numbers stale. Every other section depends on every artifact.
+SECTION_ARTIFACTS = {
+    "attribution": ("attribution",),  # the attribution model only; no detector is loaded
+    "abstention": ("fast",),  # the fast detector's language and length checks
+}
 
 
 @dataclass
@@ -36,13 +43,14 @@ class Kept:
     model_versions: dict[str, str]
 
 
-def fingerprint(ctx: Context) -> str:
-    """What a section's numbers depend on besides the code: settings, data and the shipped models."""
+def fingerprint(ctx: Context, section: str | None = None) -> str:
+    """What a section's numbers depend on besides the code: settings, data and the shipped models it reads."""
     digest = hashlib.sha256(f"{FORMAT}|{ctx.settings!r}".encode())
     for name, value in sorted(ctx.data_hashes.items()):
         digest.update(f"|{name}={value}".encode())
+    stems = SECTION_ARTIFACTS.get(section or "")
     for path in sorted(ARTIFACTS_DIR.glob("*")):
-        if path.suffix in {".npz", ".json", ".npy"}:
+        if path.suffix in {".npz", ".json", ".npy"} and (stems is None or path.stem in stems):
             digest.update(f"|{path.name}=".encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -150,9 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep is not None:
             from bench.report import keep
 
-            current = keep.fingerprint(ctx)
             for key in chosen:
-                kept = keep.load(args.keep, key, current)
+                kept = keep.load(args.keep, key, keep.fingerprint(ctx, key))
                 if kept is not None:
                     kept.section.measured_by = (kept.command, kept.date)
                     done[key] = kept.section
@@ -166,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             if not ok:
                 failed.append(key)
             elif args.keep is not None:
+                current = keep.fingerprint(ctx, key)
                 keep.save(args.keep, key, keep.Kept(current, ctx.command, date, section, dict(versions)))
 
         parallel = [k for k in PARALLEL if k in chosen and k not in done]
