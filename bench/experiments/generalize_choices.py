@@ -18,6 +18,12 @@ fold exactly as `kodetect.training.fit.fit_heads` does (the variants change one 
     python bench/experiments/generalize_choices.py --variants shipped,ngram-c-1
     python bench/experiments/generalize_choices.py --variants "" --deep-clips 0,0.05   # deep mode's fusion
     python bench/experiments/generalize_choices.py --variants "" --deep-clips 0.05 --uncertain-shares 0.15,0.1
+    python bench/experiments/generalize_choices.py --variants "" --deep-full-heads 0.5,0.1   # deep, per fusion C
+
+`--deep-clips` runs deep mode's recipe as `kodetect train --mode deep` does, on its language-model subsample.
+`--deep-full-heads` is a candidate recipe rebuilt from this script's cached columns: deep mode's n-gram heads
+fitted on the full pools, as fast mode's are, and its fusion (with the language-model features) on the
+subsample, once per fusion penalty; the penalties share one set of n-gram fits.
 
 Result: bench/results/generalize_choices.md. Measured: of the recipe's settings (weights, penalties,
 vocabulary, stacking folds) none beat the recipe on both the pooled AUROC and the held-out `low-fpr`
@@ -120,6 +126,7 @@ class Pools:
     names: list[str]
     counts: dict[str, sp.csr_matrix]
     copy_of: np.ndarray  # for each copy, the index of its original
+    texts: list[str] = field(default_factory=list)  # one per row of `features`
 
 
 def load_pools() -> Pools:
@@ -128,7 +135,8 @@ def load_pools() -> Pools:
     texts = [e.text for e in train + validation] + [text for _, text in copies]
     features, names, views = featurize(texts, progress=True)
     counts = {view: view_counts(views, view) for view in VIEWS}
-    return Pools(train + validation, len(train), features, names, counts, np.array([i for i, _ in copies], dtype=int))
+    return Pools(train + validation, len(train), features, names, counts, np.array([i for i, _ in copies], dtype=int),
+                 texts)
 
 
 def _shared_mask(counts: sp.csr_matrix, labels: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
@@ -254,6 +262,54 @@ def deep_holdout(clip_quantile: float) -> SourceHoldout:
     return out_of_source(partial(deep_recipe, clip_quantile=clip_quantile), train, validation)
 
 
+def deep_full_heads_holdout(pools: Pools, fusion_c: float = FUSION_C,
+                            clip_quantile: float = FUSION_CLIP_QUANTILE) -> SourceHoldout:
+    """Deep mode with its n-gram heads fitted on the full pools (as fast mode's are), their out-of-fold logits
+    and the language-model features entering a fusion fitted on deep mode's subsample only (the texts whose
+    LM features are computed); scored on exactly the texts `deep_holdout` scores."""
+    from kodetect.training.lm_featurize import lm_feature_matrix
+    from kodetect.training.recipe import DEEP_COPY_WEIGHT
+    from kodetect.training.train import deep_pools
+
+    n = len(pools.examples)
+    train, validation = pools.examples[:pools.n_train], pools.examples[pools.n_train:]
+    deep_train, deep_validation = deep_pools(train, validation)
+    position = {id(e): i for i, e in enumerate(pools.examples)}
+    deep_train_rows = np.array(sorted(position[id(e)] for e in deep_train))
+    deep_validation_rows = np.array(sorted(position[id(e)] for e in deep_validation))
+    examples = [pools.examples[i] for i in np.concatenate([deep_train_rows, deep_validation_rows])]
+    index_in_deep = {int(r): k for k, r in enumerate(np.concatenate([deep_train_rows, deep_validation_rows]))}
+    groups = np.array([e.group for e in pools.examples])
+    origin_all = np.concatenate([np.arange(n), pools.copy_of])
+    lm = {}
+
+    def lm_rows(rows: np.ndarray) -> np.ndarray:
+        todo = [int(r) for r in rows if int(r) not in lm]
+        if todo:
+            for r, f in zip(todo, lm_feature_matrix([pools.texts[r] for r in todo], progress=False), strict=True):
+                lm[r] = f
+        return np.array([lm[int(r)] for r in rows])
+
+    scores, contrast = np.full(len(examples), np.nan), {}
+    validation_mask = np.arange(len(examples)) >= len(deep_train_rows)
+    for group in sorted(set(groups.tolist())):
+        rows, y, _, test, head_train, head_test = _head_columns(pools, VARIANTS["shipped"], group)
+        keep = np.isin(origin_all[rows], deep_train_rows)
+        fit_rows = rows[keep]
+        weights = np.where(fit_rows >= n, DEEP_COPY_WEIGHT, 1.0)
+        matrix = np.hstack([pools.features[fit_rows], *(c[keep] for c in head_train), lm_rows(fit_rows)])
+        deep_test = np.isin(test, deep_validation_rows) | (np.isin(test, deep_train_rows) & (groups[test] == group))
+        test_rows = test[deep_test]
+        test_matrix = np.hstack([pools.features[test_rows], *(c[deep_test] for c in head_test), lm_rows(test_rows)])
+        raw = fusion_scores(matrix, test_matrix, y[keep], weights, fusion_c, clip_quantile)
+        at = np.array([index_in_deep[int(r)] for r in test_rows])
+        own = groups[test_rows] == group
+        scores[at[own]] = raw[own]
+        contrast[group] = raw[validation_mask[at]]
+        print(f"  {group}: {own.sum()} held-out texts", file=sys.stderr, flush=True)
+    return SourceHoldout(examples, scores, validation_mask, contrast)
+
+
 def _table(header: list[str], rows: list[tuple[str, str, dict[str, float]]]) -> list[str]:
     return [
         "| variant | what changes | " + " | ".join(header) + " |",
@@ -271,12 +327,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--uncertain-shares", default="",
                         help="comma-separated uncertain shares to choose the held-out cuts with (default: each "
                              "mode's own, UNCERTAIN_SHARE or DEEP_UNCERTAIN_SHARE); one row per share")
+    parser.add_argument("--deep-full-heads", default="",
+                        help="comma-separated fusion Cs: deep mode with its n-gram heads fitted on the full pools "
+                             "(its fusion on its subsample), once per C (default: not run)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if data_dir() is None:
         print("../shared/data not found", file=sys.stderr)
         return 2
-    pools = load_pools() if args.variants else None
+    pools = load_pools() if args.variants or args.deep_full_heads else None
     shares = [float(u) for u in filter(None, args.uncertain_shares.split(","))]
     rows = []
     for name in filter(None, args.variants.split(",")):
@@ -298,8 +357,19 @@ def main(argv: list[str] | None = None) -> int:
             label = f"deep, clip {quantile}" + (f", uncertain share {share}" if shares else "")
             deep_rows.append((label, what if quantile else "fusion columns used as they come", numbers))
             print(f"{label}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+    for fusion_c in (float(c) for c in filter(None, args.deep_full_heads.split(","))):
+        started = time.time()
+        holdout = deep_full_heads_holdout(pools, fusion_c)
+        for share in shares or [DEEP_UNCERTAIN_SHARE]:
+            numbers = summary(holdout, share)
+            label = f"deep, full-pool n-gram heads, fusion C {fusion_c}"
+            label += f", uncertain share {share}" if shares else ""
+            deep_rows.append((label, "n-gram heads on the full pools, fusion with LM features on the subsample",
+                              numbers))
+            print(f"{label}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
     command = f"python bench/experiments/generalize_choices.py --variants {shlex.quote(args.variants)}"
     command += f" --deep-clips {args.deep_clips}" if args.deep_clips else ""
+    command += f" --deep-full-heads {args.deep_full_heads}" if args.deep_full_heads else ""
     command += f" --uncertain-shares {args.uncertain_shares}" if args.uncertain_shares else ""
     lines = [
         "# Fast mode's modelling choices, judged on sources left out of training",
