@@ -150,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep is not None:
             from bench.report import keep
 
+            # Taken before anything is measured: a section is stamped with the artifacts it was measured with.
+            fingerprints = {key: keep.fingerprint(ctx, key) for key in chosen}
             for key in chosen:
-                kept = keep.load(args.keep, key, keep.fingerprint(ctx, key))
+                kept = keep.load(args.keep, key, fingerprints[key])
                 if kept is not None:
                     kept.section.measured_by = (kept.command, kept.date)
                     done[key] = kept.section
@@ -165,8 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             if not ok:
                 failed.append(key)
             elif args.keep is not None:
-                current = keep.fingerprint(ctx, key)
-                keep.save(args.keep, key, keep.Kept(current, ctx.command, date, section, dict(versions)))
+                keep.save(args.keep, key, keep.Kept(fingerprints[key], ctx.command, date, section, dict(versions)))
 
         parallel = [k for k in PARALLEL if k in chosen and k not in done]
         if args.jobs > 1 and len(parallel) > 1:
