@@ -70,17 +70,43 @@ def test_an_unreadable_kept_file_is_measured_again(tmp_path, calls):
 
 
 def test_a_section_that_reads_some_artifacts_is_kept_when_another_one_changes(tmp_path, monkeypatch):
-    """Retraining deep mode leaves the attribution section's fingerprint as it was, and every other one's not."""
+    """Retraining deep mode leaves the attribution and retraining sections' fingerprints as they were, and
+    every other one's not; a changed language-model support list re-measures the retraining sections."""
     from types import SimpleNamespace
 
-    for name in ("fast", "deep", "attribution"):
+    for name in ("fast", "deep", "attribution", "gemma3-270m-support"):
         (tmp_path / f"{name}.npz").write_bytes(b"weights")
     monkeypatch.setattr(keep, "ARTIFACTS_DIR", tmp_path)
     ctx = SimpleNamespace(settings="full", data_hashes={"dev/human.jsonl": "abc"})
-    before = {key: keep.fingerprint(ctx, key) for key in ("attribution", "abstention", "loso")}
+    before = {key: keep.fingerprint(ctx, key) for key in ("attribution", "abstention", "loso", "length")}
     (tmp_path / "deep.npz").write_bytes(b"retrained")
     after = {key: keep.fingerprint(ctx, key) for key in before}
     assert after["attribution"] == before["attribution"] and after["abstention"] == before["abstention"]
-    assert after["loso"] != before["loso"]
+    assert after["loso"] == before["loso"]
+    assert after["length"] != before["length"]
     (tmp_path / "fast.npz").write_bytes(b"retrained")
     assert keep.fingerprint(ctx, "abstention") != before["abstention"]
+    (tmp_path / "gemma3-270m-support.npz").write_bytes(b"other tokens")
+    assert keep.fingerprint(ctx, "loso") != before["loso"]
+
+
+def test_a_section_is_measured_again_when_the_code_changes(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    package = tmp_path / "kodetect"
+    package.mkdir()
+    (package / "recipe.py").write_text("C = 0.5\n", encoding="utf-8")
+    (tmp_path / "bench" / "report").mkdir(parents=True)
+    (tmp_path / "bench" / "report" / "loso.py").write_text("# the protocol\n", encoding="utf-8")
+    (tmp_path / "bench" / "report" / "length.py").write_text("# another section\n", encoding="utf-8")
+    monkeypatch.setattr(keep, "REPOSITORY", tmp_path)
+    monkeypatch.setattr(keep, "ARTIFACTS_DIR", tmp_path / "artifacts")
+    ctx = SimpleNamespace(settings="full", data_hashes={})
+    before = keep.fingerprint(ctx, "loso")
+    (tmp_path / "bench" / "report" / "length.py").write_text("# changed\n", encoding="utf-8")
+    assert keep.fingerprint(ctx, "loso") == before
+    (tmp_path / "bench" / "report" / "loso.py").write_text("# changed\n", encoding="utf-8")
+    changed_protocol = keep.fingerprint(ctx, "loso")
+    assert changed_protocol != before
+    (package / "recipe.py").write_text("C = 0.1\n", encoding="utf-8")
+    assert keep.fingerprint(ctx, "loso") != changed_protocol

@@ -501,10 +501,12 @@ def test_deep_blocks_read_fast_and_the_baseline_on_deep_modes_texts(monkeypatch)
     from bench.report import loso
     from bench.report.source_holdout import BASELINE_LABEL, read_holdout
     from kodetect.eval.protocols import out_of_source
+    from kodetect.training.train import ModePools
 
     train, validation = _holdout_pools()
     deep_pools = (train[::2], validation[::2])
-    ctx = SimpleNamespace(deep_protocol_pools=deep_pools, settings=SimpleNamespace(loso_min_n=5))
+    ctx = SimpleNamespace(deep_protocol_pools=deep_pools, deep_mode_pools=ModePools(*deep_pools, train[::2], None),
+                          settings=SimpleNamespace(loso_min_n=5))
     holdouts = {"fast": out_of_source(_number_recipe, train, validation),
                 BASELINE_LABEL: out_of_source(_number_recipe, train, validation)}
     runs = {name: read_holdout(name, h) for name, h in holdouts.items()}

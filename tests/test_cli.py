@@ -436,3 +436,11 @@ def test_batch_folder_reads_documents(fake, tmp_path):
     assert set(rows) == {"report.docx", "broken.hwpx", "plain.txt"}
     assert rows["report.docx"]["sentences"][0]["text"] == KOREAN
     assert "broken.hwpx" in rows["broken.hwpx"]["error"]
+
+
+def test_train_deep_heads_is_for_deep_mode_only(tmp_path, capsys):
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "human.jsonl").write_text("", encoding="utf-8")
+    assert run(["train", "--data-dir", str(tmp_path), "--deep-heads", "full"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--deep-heads applies to --mode deep only")
+    assert run(["train", "--mode", "deep", "--deep-heads", "everything"]) == 2

@@ -221,3 +221,21 @@ def test_free_memory_goes_back_only_where_glibc_can_give_it(monkeypatch):
     assert memory.release_free_memory() is glibc
     monkeypatch.setattr(memory, "_glibc", lambda: None)
     assert memory.release_free_memory() is False
+
+
+def test_a_conversion_finished_first_by_another_process_is_kept(tmp_path):
+    from kodetect.lm.backend import _publish
+
+    converted = tmp_path / "gemma"
+    converted.mkdir()
+    (converted / "config.json").write_text("{}", encoding="utf-8")
+    staging = tmp_path / "gemma.partial-123"
+    staging.mkdir()
+    (staging / "config.json").write_text('{"late": true}', encoding="utf-8")
+    _publish(staging, converted)
+    assert not staging.exists() and (converted / "config.json").read_text(encoding="utf-8") == "{}"
+    fresh = tmp_path / "other.partial-1"
+    fresh.mkdir()
+    (fresh / "config.json").write_text("{}", encoding="utf-8")
+    _publish(fresh, tmp_path / "other")
+    assert (tmp_path / "other" / "config.json").exists() and not fresh.exists()

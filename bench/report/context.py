@@ -23,7 +23,7 @@ import numpy as np
 from kodetect.eval.data import file_sha256
 from kodetect.model.shipped import MIN_HANGUL
 from kodetect.training.dataset import DEV_FILES, Example, build_sets
-from kodetect.training.train import DATA_FILES, deep_pools
+from kodetect.training.train import DATA_FILES, ModePools, mode_pools
 
 if TYPE_CHECKING:
     from bench.report.lm_seed import Seeding
@@ -224,7 +224,18 @@ class Context:
         with `stable_subsample`, as `kodetect train --mode deep` cuts the full pools (train.py `_pools`).
         The texts are the same objects as in `protocol_pools`, so the fast recipe's out-of-source scores
         can be read on exactly deep mode's texts."""
-        return deep_pools(*self.protocol_pools)
+        pools = self.deep_mode_pools
+        return pools.train, pools.validation
+
+    @cached_property
+    def deep_mode_pools(self) -> ModePools:
+        """Deep mode's `ModePools` of the protocol pools: scored on its subsample, fitted as
+        `kodetect train --mode deep` fits (train.py `DEEP_HEADS_POOL`)."""
+        return mode_pools(*self.protocol_pools, "deep")
+
+    @cached_property
+    def fast_mode_pools(self) -> ModePools:
+        return mode_pools(*self.protocol_pools, "fast")
 
     @cached_property
     def data_hashes(self) -> dict[str, str]:

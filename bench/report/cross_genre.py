@@ -23,6 +23,7 @@ from kodetect.eval.metrics import auroc, tpr_at_fpr
 from kodetect.eval.protocols import KATFISH_GENRES, Recipe, cross_genre_katfish
 from kodetect.training.dataset import Example
 from kodetect.training.recipe import fast_recipe
+from kodetect.training.train import ModePools, mode_recipe
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,15 @@ class GenreHeldOut:
 
 
 def leave_one_genre_out(recipe: Recipe, train_pool: Sequence[Example], validation_pool: Sequence[Example],
-                        katfish_rows: dict[str, list[dict]]) -> list[GenreHeldOut]:
-    """Train without one genre, test on it; see the module docstring for the test sets."""
+                        katfish_rows: dict[str, list[dict]],
+                        fit_pool: Sequence[Example] | None = None) -> list[GenreHeldOut]:
+    """Train without one genre, test on it; see the module docstring for the test sets. `fit_pool`: the
+    examples trained on instead of `train_pool` (see `kodetect.eval.protocols.out_of_source`)."""
+    fit_pool = train_pool if fit_pool is None else fit_pool
     everything = [*train_pool, *validation_pool]
     results: list[GenreHeldOut] = []
     for genre in sorted({e.genre for e in everything}):
-        train = [e for e in train_pool if e.genre != genre]
+        train = [e for e in fit_pool if e.genre != genre]
         if genre in katfish_rows:
             rows = katfish_rows[genre]
             texts, labels, what = [r["text"] for r in rows], [r["label"] for r in rows], "all KatFish texts"
@@ -78,20 +82,22 @@ def genre_table(by_genre: dict[str, list[GenreHeldOut]]) -> str:
     return table(header, rows)
 
 
-def _recipes(ctx: Context, katfish_texts: list[str], notes: list[str]) -> dict[str, tuple[Recipe, tuple]]:
-    """Fast mode on the protocol pools; deep mode on its subsample (as it is trained) when its LM features are
-    cached for it and for KatFish."""
-    recipes: dict[str, tuple[Recipe, tuple]] = {"fast": (fast_recipe, ctx.protocol_pools)}
+def _recipes(ctx: Context, katfish_texts: list[str], notes: list[str]) -> dict[str, tuple[Recipe, ModePools]]:
+    """Fast mode on the protocol pools; deep mode scored on its subsample (fitted as it is trained) when its LM
+    features are cached for it and for KatFish."""
+    recipes: dict[str, tuple[Recipe, ModePools]] = {"fast": (fast_recipe, ctx.fast_mode_pools)}
     train, validation = ctx.deep_protocol_pools
     reason = ctx.deep_protocol_reason([e.text for e in [*train, *validation]] + katfish_texts)
     if reason is None:
-        from kodetect.training.recipe import deep_recipe
         from kodetect.training.train import DEEP_TRAIN_PER_CELL
 
-        recipes["deep"] = (deep_recipe, ctx.deep_protocol_pools)
-        notes.append(f"Deep mode trains on its subsample of the pools ({len(train)} texts, at most "
+        pools = ctx.deep_mode_pools
+        recipes["deep"] = (mode_recipe("deep", pools), pools)
+        fitted = ("its n-gram heads on the full training pool, as fast mode's, and its fusion on its subsample"
+                  if pools.full_heads else "on its subsample")
+        notes.append(f"Deep mode trains {fitted} ({len(train)} texts, at most "
                      f"{DEEP_TRAIN_PER_CELL} of every source and side, as `kodetect train --mode deep`), "
-                     "so its dev-genre test sets are smaller.")
+                     "and is tested on the subsample, so its dev-genre test sets are smaller.")
     else:
         notes.append(f"Deep mode not measured here: {reason}.")
     return recipes
@@ -106,12 +112,12 @@ def run(ctx: Context) -> Section:
     notes: list[str] = []
     recipes = _recipes(ctx, katfish_texts, notes)
     by_genre, dev_only, zero_shot = {}, {}, {}
-    needed = list(dict.fromkeys([e.text for _, pools in recipes.values() for pool in pools for e in pool]
-                                + katfish_texts))
+    needed = list(dict.fromkeys([e.text for _, pools in recipes.values()
+                                 for e in [*pools.fit, *pools.train, *pools.validation]] + katfish_texts))
     with memoized_features(warm=needed):
-        for mode, (recipe, (mode_train, mode_validation)) in recipes.items():
-            by_genre[mode] = leave_one_genre_out(recipe, mode_train, mode_validation, katfish_rows)
-            dev = [e for e in mode_train if not e.group.startswith("katfish")]
+        for mode, (recipe, pools) in recipes.items():
+            by_genre[mode] = leave_one_genre_out(recipe, pools.train, pools.validation, katfish_rows, pools.fit)
+            dev = [e for e in pools.fit if not e.group.startswith("katfish")]
             dev_only[mode] = cross_genre_katfish(recipe, [e.text for e in dev], np.array([e.label for e in dev]))
         if "deep" in recipes:
             # A zero-shot score ignores its training texts, so "trained on the dev corpora only" is simply the score.

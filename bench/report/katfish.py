@@ -30,7 +30,7 @@ from kodetect.eval.protocols import (
 )
 from kodetect.training.dataset import Example
 from kodetect.training.recipe import fast_recipe, stylometry_recipe
-from kodetect.training.train import DEEP_TRAIN_PER_CELL, DEEP_VALIDATION_PER_CELL
+from kodetect.training.train import DEEP_TRAIN_PER_CELL, DEEP_VALIDATION_PER_CELL, mode_recipe
 
 TEST_NAMES = {"test_solar": "Solar", "test_qwen": "Qwen2", "test_llama": "Llama3.1"}
 BASELINE_ROW = "TF-IDF baseline (char 1-4 + word 1-2, logistic regression)"
@@ -119,6 +119,7 @@ def _dev_corpus(pools: tuple[list[Example], list[Example]]) -> tuple[list[str], 
 
 
 Rows = list[tuple[str, list[SplitScore] | None]]
+DEEP_HEADS_READ = {True: "all of the pools, as fast mode's", False: "the same subsample"}
 
 
 def _fast_rows(ctx: Context, recorders: dict[str, Recorder], notes: list[str]) -> Rows:
@@ -148,17 +149,23 @@ def _deep_rows(ctx: Context, katfish_texts: list[str], recorders: dict[str, Reco
         notes.append(f"*kodetect deep, LM features only, zero-shot scores (log-likelihood, entropy, log-rank, "
                      f"LRR, Fast-DetectGPT)*: not measured: {reason}.")
         return []
-    from kodetect.training.recipe import deep_recipe, lm_fusion_recipe, zero_shot_recipe
+    from kodetect.training.recipe import lm_fusion_recipe, zero_shot_recipe
 
-    recorders["kodetect deep"] = Recorder(deep_recipe)
+    pools = ctx.deep_mode_pools
+    subsample = [e.text for e in [*pools.train, *pools.validation]]
+    # Every KatFish text and deep mode's subsample carry language-model features; other dev texts only reach
+    # the n-gram heads when DEEP_HEADS_POOL is "full".
+    deep = mode_recipe("deep", pools, extra_fusion_texts=[*katfish_texts, *subsample])
+    recorders["kodetect deep"] = Recorder(deep)
     rows: Rows = [("kodetect deep", katfish_protocol(recorders["kodetect deep"], seeds=seeds))]
-    # The shipped deep model trains on its subsample of the dev corpora and KatFish; this is that mix, per split.
+    # The shipped deep model trains on the dev corpora and KatFish as `ModePools` says; this is that mix, per split.
     if ctx.settings.katfish_plus_dev:
-        extra = _dev_corpus(ctx.deep_protocol_pools)
-        dev_reason = ctx.deep_protocol_reason(extra[0])
+        full = pools.full_heads
+        extra = _dev_corpus(ctx.pools if full else ctx.deep_protocol_pools)
+        dev_reason = ctx.deep_protocol_reason([t for t in subsample if t in set(extra[0])] if full else extra[0])
         if dev_reason is None:
             rows.append(("kodetect deep, train split + dev corpus",
-                         katfish_protocol(deep_recipe, seeds=seeds, extra_train=extra)))
+                         katfish_protocol(deep, seeds=seeds, extra_train=extra)))
         else:
             notes.append(f"*kodetect deep, train split + dev corpus*: not measured: {dev_reason}.")
     rows.append(("LM features only (logistic regression)", katfish_protocol(lm_fusion_recipe, seeds=seeds)))
@@ -191,9 +198,9 @@ def run(ctx: Context) -> Section:
         "published row is KatFishNet's best configuration as printed in the paper (punctuation features, "
         "logistic regression); the reproduced row runs the same recipe on the paper's own features here. "
         "Rows marked *train split + dev corpus* add the dev/ and dev2/ texts of the shipped pools to every split's "
-        "training texts (no other KatFish text), the mix the shipped models are trained on (deep mode: its "
+        "training texts (no other KatFish text), the mix the shipped models are trained on (deep mode's fusion: its "
         f"subsample of the pools, at most {DEEP_TRAIN_PER_CELL} + {DEEP_VALIDATION_PER_CELL} texts of every source and "
-        "side). The TF-IDF baseline "
+        f"side; its n-gram heads: {DEEP_HEADS_READ[ctx.deep_mode_pools.full_heads]}). The TF-IDF baseline "
         "(`kodetect.eval.baselines`) is the plain recipe every kodetect mode must beat. "
         "Zero-shot rows use the LM score alone, oriented as in the literature (no training).")
     section.blocks.append(_auroc_table(rows))

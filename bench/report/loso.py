@@ -33,31 +33,31 @@ from bench.report.zero_shot import comparison_table, zero_shot_results
 from kodetect.calibration.thresholds import DEEP_UNCERTAIN_SHARE, UNCERTAIN_SHARE
 from kodetect.eval.generator_families import FAMILIES, family_members, generator_family, leave_one_generator_family_out
 from kodetect.eval.protocols import Recipe, leave_one_source_out, out_of_source
-from kodetect.training.dataset import Example
 from kodetect.training.recipe import fast_recipe
-from kodetect.training.train import DEEP_TRAIN_PER_CELL, DEEP_VALIDATION_PER_CELL
-
-Pools = tuple[list[Example], list[Example]]
+from kodetect.training.train import (
+    DEEP_TRAIN_PER_CELL,
+    DEEP_VALIDATION_PER_CELL,
+    ModePools,
+    mode_recipe,
+)
 
 
 def _deep_recipe(ctx: Context, section: Section) -> Recipe | None:
-    """deep_recipe when its LM features are cached for deep mode's pools; else None, with the reason noted."""
+    """Deep mode's recipe when its LM features are cached for deep mode's pools; else None, with the reason noted."""
     train, validation = ctx.deep_protocol_pools
     reason = ctx.deep_protocol_reason([e.text for e in [*train, *validation]])
     if reason is not None:
         section.blocks.append(f"Deep mode not measured here: {reason}.")
         return None
-    from kodetect.training.recipe import deep_recipe
-
-    return deep_recipe
+    return mode_recipe("deep", ctx.deep_mode_pools)
 
 
-def _recipes(ctx: Context, section: Section) -> dict[str, tuple[Recipe, Pools]]:
-    """Each mode's recipe with the pools it trains on: fast on the protocol pools, deep on its subsample."""
-    recipes: dict[str, tuple[Recipe, Pools]] = {"fast": (fast_recipe, ctx.protocol_pools)}
+def _recipes(ctx: Context, section: Section) -> dict[str, tuple[Recipe, ModePools]]:
+    """Each mode's recipe with its pools: fast on the protocol pools, deep scored on its subsample."""
+    recipes: dict[str, tuple[Recipe, ModePools]] = {"fast": (fast_recipe, ctx.fast_mode_pools)}
     deep = _deep_recipe(ctx, section)
     if deep is not None:
-        recipes["deep"] = (deep, ctx.deep_protocol_pools)
+        recipes["deep"] = (deep, ctx.deep_mode_pools)
     return recipes
 
 
@@ -73,17 +73,23 @@ def _pool_note(ctx: Context) -> str:
 
 def _deep_pool_note(ctx: Context) -> str:
     train, validation = ctx.deep_protocol_pools
-    return (f"Deep mode's pools: at most {DEEP_TRAIN_PER_CELL} training and {DEEP_VALIDATION_PER_CELL} validation "
+    note = (f"Deep mode's pools: at most {DEEP_TRAIN_PER_CELL} training and {DEEP_VALIDATION_PER_CELL} validation "
             f"texts of every source and side "
             f"(`stable_subsample`, as `kodetect train --mode deep` uses): {len(train)} + {len(validation)} texts.")
+    if ctx.deep_mode_pools.full_heads:
+        note += (f" Its n-gram heads are fitted on the full training pool ({len(ctx.deep_mode_pools.fit)} texts, "
+                 "as fast mode's), its fusion with the language-model features on the subsample's training texts.")
+    return note
 
 
 def _retrain(ctx: Context, section: Section, protocol: Callable) -> dict[str, list]:
-    """`protocol(recipe, train pool, validation pool)` for every recipe that can run here, by mode."""
+    """`protocol(recipe, train pool, validation pool, fit_pool=...)` for every recipe that can run here, by mode."""
     recipes = _recipes(ctx, section)
-    warm = list(dict.fromkeys(e.text for _, (train, val) in recipes.values() for e in [*train, *val]))
+    warm = list(dict.fromkeys(e.text for _, pools in recipes.values()
+                              for e in [*pools.fit, *pools.train, *pools.validation]))
     with memoized_features(warm=warm):
-        return {mode: protocol(recipe, *pools) for mode, (recipe, pools) in recipes.items()}
+        return {mode: protocol(recipe, pools.train, pools.validation, fit_pool=pools.fit)
+                for mode, (recipe, pools) in recipes.items()}
 
 
 def _by_mode_table(results: dict[str, list], header: list[str], first_cells) -> str:
@@ -138,7 +144,8 @@ def _summary_blocks(section: Section, runs: Sequence[ProtocolRun], pools: Sequen
 def _deep_blocks(ctx: Context, section: Section, recipe: Recipe, runs: dict[str, ProtocolRun], holdouts) -> None:
     """Deep mode on its subsample, with fast mode and the baseline read on exactly the same texts."""
     train, validation = ctx.deep_protocol_pools
-    deep = read_holdout("deep", out_of_source(recipe, train, validation), DEEP_UNCERTAIN_SHARE)
+    fit = ctx.deep_mode_pools.fit
+    deep = read_holdout("deep", out_of_source(recipe, train, validation, fit), DEEP_UNCERTAIN_SHARE)
     keep = [*train, *validation]
     same = [deep, read_holdout("fast", restrict(holdouts["fast"], keep)),
             read_holdout(BASELINE_LABEL, restrict(holdouts[BASELINE_LABEL], keep))]

@@ -38,10 +38,12 @@ SECTIONS = {
 }
 
 
-# Retraining sections: CPU-bound, independent of each other, each fit on one core; with --jobs 2
-# they run two at a time, longest first. The shipped-model sections follow in this process, and
-# speed runs last, alone, because it times the machine.
-PARALLEL = ("loso", "cross-genre", "families", "katfish")
+# Sections that run in worker processes with --jobs 2, two at a time, in this order: CPU-bound, independent of
+# each other, each on one core, started longest first (as measured by the last full run) so that no core
+# waits long at the end. Batch and serving throughput and speed follow in this process, alone, because they
+# time the machine.
+PARALLEL = ("loso", "katfish", "attribution", "cross-genre", "attacks", "families", "length", "calibration",
+            "sentences", "abstention", "profiles")
 
 
 def fill_caches(ctx: Context) -> None:
@@ -95,7 +97,7 @@ def run_one(ctx: Context, key: str) -> tuple[Section, bool]:
 
 
 def worker(key: str, context_args: tuple) -> tuple[Section, bool, dict[str, str]]:
-    """A retraining section in its own process, with its own context (nothing is shared but the disk caches)."""
+    """A section in its own process, with its own context (nothing is shared but the disk caches)."""
     from bench.report.context import Context
 
     ctx = Context(*context_args)

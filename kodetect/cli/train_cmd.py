@@ -26,6 +26,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "or the packaged attribution model with --attribution)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for cropping and sampling (default 0)")
+    parser.add_argument(
+        "--deep-heads", choices=("subsample", "full"), default=None,
+        help="deep mode: fit its n-gram heads on its language-model subsample (as its fusion) or on the full "
+        "training pool, as fast mode's (default: kodetect.training.train.DEEP_HEADS_POOL)",
+    )
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -41,7 +46,10 @@ def run_train(args: argparse.Namespace) -> int:
     if args.attribution:
         return _train_attribution(Path(directory), args, command.strip())
     out = args.out or PACKAGED_MODELS[args.mode]
-    model = train(Path(directory), out, seed=args.seed, command=command.strip(), mode=args.mode)
+    if args.deep_heads and args.mode != "deep":
+        raise InputError("--deep-heads applies to --mode deep only")
+    model = train(Path(directory), out, seed=args.seed, command=command.strip(), mode=args.mode,
+                  deep_heads=args.deep_heads)
     # What explains its answers is fitted on the validation pool: the sentence calibration, the medians
     # the evidence sentences compare with, and the signals' descriptions in the card.
     model = refit_explanations(out, Path(directory))

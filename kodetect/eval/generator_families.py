@@ -97,21 +97,24 @@ class FamilyHeldOut:
     tpr_at_1pct_fpr: float
 
 
-def leave_one_generator_family_out(recipe: Recipe, train_pool, validation_pool) -> list[FamilyHeldOut]:
+def leave_one_generator_family_out(recipe: Recipe, train_pool, validation_pool,
+                                   fit_pool=None) -> list[FamilyHeldOut]:
     """Train without one family's AI texts, test on them against the validation humans.
 
     `train_pool` and `validation_pool` are the shipped recipe's `Example` sets (see
     kodetect.training.dataset). The test set is every AI text of the family in either pool plus
     every human text of the validation pool; training keeps all human texts of the training pool
-    and the AI texts of the other families. No test text is ever trained on.
+    and the AI texts of the other families. No test text is ever trained on. `fit_pool`: the examples
+    trained on instead of `train_pool` (its family's AI texts left out; see `protocols.out_of_source`).
     """
+    fit_pool = train_pool if fit_pool is None else fit_pool
     everything = [*train_pool, *validation_pool]
     humans = [e for e in validation_pool if e.label == 0]
     families = {generator_family(e.generator) for e in everything if e.label == 1}
     results: list[FamilyHeldOut] = []
     for family in (f for f in FAMILIES if f in families):
         held = [e for e in everything if e.label == 1 and generator_family(e.generator) == family]
-        train = [e for e in train_pool if not (e.label == 1 and generator_family(e.generator) == family)]
+        train = [e for e in fit_pool if not (e.label == 1 and generator_family(e.generator) == family)]
         test = [*held, *humans]
         score = recipe([e.text for e in train], np.array([e.label for e in train]))
         y = np.array([e.label for e in test])

@@ -132,19 +132,23 @@ class SourceHoldout:
         return np.array([e.group for e in self.examples])
 
 
-def out_of_source(recipe: Recipe, train_pool, validation_pool) -> SourceHoldout:
+def out_of_source(recipe: Recipe, train_pool, validation_pool, fit_pool=None) -> SourceHoldout:
     """Fit the recipe once per source without that source's texts, and score them with it.
 
     This is where a detector meets a new source: its thresholds and calibration are set on these
     scores, and leave-one-source-out tables are read off them.
+    `fit_pool`: the examples each fit trains on, less the held-out source (default `train_pool`); only
+    `train_pool` and `validation_pool` are scored. Deep mode's n-gram heads train on the full pools while
+    its language-model features, so its test texts, exist for a subsample.
     """
+    fit_pool = train_pool if fit_pool is None else fit_pool
     examples = [*train_pool, *validation_pool]
     validation = np.array([False] * len(train_pool) + [True] * len(validation_pool))
     groups = np.array([e.group for e in examples])
     scores = np.full(len(examples), np.nan)
     contrast: dict[str, np.ndarray] = {}
     for group in sorted(set(groups)):
-        train = [e for e in train_pool if e.group != group]
+        train = [e for e in fit_pool if e.group != group]
         score = recipe([e.text for e in train], np.array([e.label for e in train]))
         own = np.flatnonzero(groups == group)
         rows = np.union1d(own, np.flatnonzero(validation))
@@ -155,16 +159,17 @@ def out_of_source(recipe: Recipe, train_pool, validation_pool) -> SourceHoldout:
 
 
 def leave_one_source_out(recipe: Recipe, train_pool, validation_pool,
-                         holdout: SourceHoldout | None = None) -> list[HeldOutScore]:
+                         holdout: SourceHoldout | None = None, fit_pool=None) -> list[HeldOutScore]:
     """Train without one source group, test on it.
 
     `train_pool` and `validation_pool` are the length-balanced `Example` sets of the shipped recipe.
     For a held-out AI source the test set is all of its texts plus the validation humans of every
     other source; for a held-out human source, all of its texts plus the validation AI texts of
     every other source. No test text, and no text of the held-out source, is ever trained on.
-    Pass `holdout` (from `out_of_source` with the same recipe and pools) to reuse its fits.
+    Pass `holdout` (from `out_of_source` with the same recipe and pools) to reuse its fits; `fit_pool`:
+    see `out_of_source`.
     """
-    holdout = holdout or out_of_source(recipe, train_pool, validation_pool)
+    holdout = holdout or out_of_source(recipe, train_pool, validation_pool, fit_pool)
     labels, groups = holdout.labels, holdout.groups
     val_labels, val_groups = labels[holdout.validation], groups[holdout.validation]
     results: list[HeldOutScore] = []

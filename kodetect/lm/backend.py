@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -80,12 +81,24 @@ def _convert_gguf(gguf_path: Path, converted: Path, dtype: str) -> None:
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    staging = converted.with_name(converted.name + ".partial")
+    # Each process stages its own copy: two processes (report workers, batch workers) converting on the same
+    # first use must not write into, or rename away, each other's folder.
+    staging = converted.with_name(f"{converted.name}.partial-{os.getpid()}")
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
-    staging.rename(converted)
+    _publish(staging, converted)
     del model
     gc.collect()  # so that the mapped load that follows does not add to the conversion's peak
+
+
+def _publish(staging: Path, converted: Path) -> None:
+    """Move a finished conversion into place; when another process got there first, keep its copy."""
+    try:
+        staging.rename(converted)
+    except OSError:
+        if not (converted / "config.json").exists():
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _converted_tokenizer(folder: Path):

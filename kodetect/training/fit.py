@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,6 +47,108 @@ def _logits(head: NgramHead, counts: sp.csr_matrix) -> np.ndarray:
     return np.asarray(tfidf(counts, head.idf) @ head.coef.astype(np.float64)).ravel() + head.intercept
 
 
+@dataclass(frozen=True)
+class NgramStack:
+    """The n-gram heads fitted on every row, and each row's out-of-fold logits (one column per view)."""
+
+    heads: dict[str, NgramHead]
+    out_of_fold: np.ndarray
+
+
+# Retraining protocols fit fast and deep mode on the same training texts (deep mode's n-gram heads may be
+# fast mode's), and `kodetect train` and the report's leave-one-source-out fit the same folds, so a stack is
+# kept, keyed by everything it is fitted from: in memory for this process (about 9 MB each), and on disk
+# beside the feature cache for the next run. Bump STACK_VERSION when the fitting changes in a way its inputs
+# do not show (solver, class weights).
+STACK_VERSION = 1
+STACKS_KEPT = 48
+STACKS_ON_DISK = 200
+_STACKS: OrderedDict[str, NgramStack] = OrderedDict()
+
+
+def _stack_key(counts: dict[str, sp.csr_matrix], labels: np.ndarray, groups: np.ndarray | None) -> str:
+    digest = hashlib.sha256(repr((STACK_VERSION, NGRAM_C, STACKING_FOLDS, list(counts))).encode())
+    for matrix in counts.values():
+        digest.update(repr(matrix.shape).encode())
+        for array in (matrix.indptr, matrix.indices, matrix.data):
+            digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
+    digest.update(b"-" if groups is None else np.ascontiguousarray(groups, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+def _stack_dir() -> Path | None:
+    """Where stacks are kept between runs; None when KODETECT_STACK_CACHE is 0."""
+    if os.environ.get("KODETECT_STACK_CACHE", "1") == "0":
+        return None
+    from kodetect.training.featurize import default_cache_dir
+
+    return default_cache_dir() / "ngram-stacks"
+
+
+def _load_stack(key: str) -> NgramStack | None:
+    directory = _stack_dir()
+    path = None if directory is None else directory / f"{key}.npz"
+    if path is None or not path.exists():
+        return None
+    try:
+        with np.load(path) as saved:
+            views = [str(v) for v in saved["views"]]
+            heads = {v: NgramHead(saved[f"{v}.idf"], saved[f"{v}.coef"], float(saved[f"{v}.intercept"]))
+                     for v in views}
+            stack = NgramStack(heads, saved["out_of_fold"])
+    except (OSError, ValueError, KeyError):
+        return None  # a partial or foreign file: fit again, and overwrite it
+    path.touch()
+    return stack
+
+
+def _save_stack(key: str, stack: NgramStack) -> None:
+    directory = _stack_dir()
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays = {"views": np.array(list(stack.heads)), "out_of_fold": stack.out_of_fold}
+    for view, head in stack.heads.items():
+        arrays.update({f"{view}.idf": head.idf, f"{view}.coef": head.coef, f"{view}.intercept": head.intercept})
+    # Written under a temporary name and renamed, so a reader in another process never sees half a file.
+    temporary = directory / f"{key}.{os.getpid()}.tmp"
+    with open(temporary, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    temporary.replace(directory / f"{key}.npz")
+    kept = sorted(directory.glob("*.npz"), key=_modified, reverse=True)
+    for old in kept[STACKS_ON_DISK:]:
+        old.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # pruned by another process meanwhile
+        return 0.0
+
+
+def fit_ngram_stack(views: dict[str, list[str]], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS,
+                    groups: np.ndarray | None = None) -> NgramStack:
+    """Each view's head on all rows and its out-of-fold logits; the same inputs give the kept stack."""
+    labels = np.asarray(labels)
+    counts = {view: view_counts(views, view) for view in use_views}
+    key = _stack_key(counts, labels, groups)
+    if key in _STACKS:
+        _STACKS.move_to_end(key)
+        return _STACKS[key]
+    stack = _load_stack(key)
+    if stack is None:
+        heads = {view: fit_ngram_head(matrix, labels) for view, matrix in counts.items()}
+        columns = [out_of_fold_logits(matrix, labels, groups) for matrix in counts.values()]
+        stack = NgramStack(heads, np.column_stack(columns) if columns else np.zeros((len(labels), 0)))
+        _save_stack(key, stack)
+    _STACKS[key] = stack
+    while len(_STACKS) > STACKS_KEPT:
+        _STACKS.popitem(last=False)
+    return stack
+
+
 def out_of_fold_logits(counts: sp.csr_matrix, labels: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     """N-gram logits for each training text from a head that never saw it (for stacking).
 
@@ -66,8 +172,10 @@ def out_of_fold_logits(counts: sp.csr_matrix, labels: np.ndarray, groups: np.nda
 def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
                sample_weight: np.ndarray | None = None, anchor: dict[str, float] | None = None,
                shrink: Callable[[str], float] | None = None,
-               clip_quantile: float = FUSION_CLIP_QUANTILE) -> FusionHead:
+               clip_quantile: float = FUSION_CLIP_QUANTILE, c: float = FUSION_C) -> FusionHead:
     """Logistic fusion on standardised columns, the two classes weighing the same in total.
+
+    `c`: the inverse L2 penalty (FUSION_C unless a recipe chooses its own, as deep mode does).
 
     `clip_quantile`: every column is clipped to its [q, 1 - q] quantiles over the training rows (see
     FUSION_CLIP_QUANTILE); the bounds travel with the head, so scoring clips the same way. 0: no clipping.
@@ -89,7 +197,7 @@ def fit_fusion(matrix: np.ndarray, labels: np.ndarray, names: list[str],
     # With all weights 1 this is exactly "balanced": n / (2 * rows of the class).
     class_total = {c: weight[labels == c].sum() for c in np.unique(labels)}
     balanced = weight * np.array([len(labels) / (len(class_total) * class_total[c]) for c in labels])
-    model = LogisticRegression(C=FUSION_C, max_iter=5000)
+    model = LogisticRegression(C=c, max_iter=5000)
     factor = np.ones(len(names)) if shrink is None else np.array([shrink(name) for name in names], dtype=float)
     model.fit((matrix - mean) / scale * factor, labels, sample_weight=balanced)
     coef = model.coef_[0] * factor
@@ -120,24 +228,28 @@ def fit_heads(
     fusion_anchor: dict[str, float] | None = None,
     fusion_shrink: Callable[[str], float] | None = None,
     fusion_clip: float = FUSION_CLIP_QUANTILE,
+    fusion_rows: np.ndarray | None = None,
+    fusion_c: float = FUSION_C,
 ) -> FittedHeads:
     """Fit each n-gram head on all texts and the fusion head on features + out-of-fold logits.
 
     `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`).
-    `fusion_weights` (one per text) weighs rows in the fusion head only (see `augment.copy_weights`).
-    `fusion_anchor`, `fusion_shrink`, `fusion_clip` (its `clip_quantile`): see `fit_fusion`.
+    `fusion_rows`: the rows (indices into `views` and `labels`) the fusion head is fitted on; default
+    every row. `features` and `fusion_weights` have one row per fusion row: deep mode's heads read every
+    training text, its language-model features exist for a subsample only.
+    `fusion_weights` weighs rows in the fusion head only (see `augment.copy_weights`).
+    `fusion_anchor`, `fusion_shrink`, `fusion_clip` (its `clip_quantile`), `fusion_c` (its `c`): see `fit_fusion`.
     """
     labels = np.asarray(labels)
-    heads: dict[str, NgramHead] = {}
-    columns = [features]
-    for view in use_views:
-        counts = view_counts(views, view)
-        heads[view] = fit_ngram_head(counts, labels)
-        columns.append(out_of_fold_logits(counts, labels, groups)[:, None])
-    fusion = fit_fusion(np.hstack(columns), labels, [*names, *(head_feature(v) for v in use_views)],
+    rows = np.arange(len(labels)) if fusion_rows is None else np.asarray(fusion_rows, dtype=int)
+    if len(features) != len(rows):
+        raise ValueError(f"{len(features)} feature rows for {len(rows)} fusion rows")
+    stack = fit_ngram_stack(views, labels, use_views, groups)
+    fusion = fit_fusion(np.hstack([features, stack.out_of_fold[rows]]), labels[rows],
+                        [*names, *(head_feature(v) for v in use_views)],
                         sample_weight=fusion_weights, anchor=fusion_anchor, shrink=fusion_shrink,
-                        clip_quantile=fusion_clip)
-    return FittedHeads(heads, fusion)
+                        clip_quantile=fusion_clip, c=fusion_c)
+    return FittedHeads(dict(stack.heads), fusion)
 
 
 def raw_scores(heads: FittedHeads, features: np.ndarray, views: dict[str, list[str]]) -> np.ndarray:

@@ -5,7 +5,7 @@ A recipe is `fit(texts, labels) -> score(texts) -> np.ndarray` (higher = more AI
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 
 import numpy as np
@@ -15,7 +15,7 @@ from kodetect.features.language_model import LM_FEATURES, ZERO_SHOT_DIRECTION
 from kodetect.features.ngrams import VIEWS
 from kodetect.training.augment import augment_texts, copy_weights
 from kodetect.training.featurize import featurize
-from kodetect.training.fit import FUSION_CLIP_QUANTILE, FittedHeads, fit_fusion, fit_heads, raw_scores
+from kodetect.training.fit import FUSION_C, FUSION_CLIP_QUANTILE, FittedHeads, fit_fusion, fit_heads, raw_scores
 from kodetect.training.lm_featurize import lm_feature_matrix
 
 
@@ -65,30 +65,53 @@ def _core_factor(core_shrink: float, name: str) -> float:
     return 1.0 if name in LM_FEATURES else core_shrink
 
 
+# Deep mode's fusion penalty when its n-gram heads read the full pools (`fusion_texts`): the fusion is fitted on
+# the language-model subsample only, a fifth of the texts the heads saw, and leans too hard on their logits
+# at fast mode's C. Chosen on sources left out of training (bench/experiments/generalize_choices.py
+# --deep-full-heads, bench/results/generalize_choices.md): the strongest penalty that keeps every held-out
+# human source under 1% called AI at held-out `low-fpr` cuts.
+DEEP_FULL_HEADS_FUSION_C = 0.1
+
+
 def fit_deep(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
              anchor: dict[str, float] | None = None, core_shrink: float = 1.0,
-             clip_quantile: float = FUSION_CLIP_QUANTILE) -> FittedHeads:
+             clip_quantile: float = FUSION_CLIP_QUANTILE, fusion_texts: Collection[str] | None = None,
+             fusion_c: float = FUSION_C) -> FittedHeads:
     """The shipped deep mode's classifier: the texts plus edited copies, each with its own language-model
     features (a copy's endings change what the model predicts, so it cannot borrow its original's).
 
+    `fusion_texts`: the texts whose language-model features the fusion head is fitted on (with their
+    edited copies); the n-gram heads read every text. None: every text, as the shipped model does.
+    `fusion_c`: the fusion's penalty (DEEP_FULL_HEADS_FUSION_C goes with `fusion_texts`).
     `anchor` and `core_shrink` (see `fit_fusion`; the latter shrinks every column but the LM features)
     are measured, not shipped: leaning more on the zero-shot scores lifted transfer to unseen dev genres
     a little and cost more in-domain (bench/experiments/zero_shot_anchor.py, bench/experiments/core_shrink.py).
     `clip_quantile`: the fusion's column clipping (see `fit_fusion`); other values are for experiments.
     """
     n_originals = len(texts)
-    texts, labels, groups = augment_texts(texts, labels)
-    features, names, views = deep_features(texts)
-    return fit_heads(features, names, views, labels, groups=groups,
-                     fusion_weights=copy_weights(len(texts), n_originals, copy_weight),
-                     fusion_anchor=anchor,
-                     fusion_shrink=partial(_core_factor, core_shrink), fusion_clip=clip_quantile)
+    all_texts, labels, groups = augment_texts(texts, labels)
+    features, names, views = featurize(all_texts, progress=False)
+    if fusion_texts is None:
+        rows = np.arange(len(all_texts))
+    else:
+        chosen = fusion_texts if isinstance(fusion_texts, (set, frozenset)) else set(fusion_texts)
+        rows = np.flatnonzero([texts[original] in chosen for original in groups])
+        if len(rows) == 0:
+            raise ValueError("none of the training texts is among the fusion texts")
+    lm = lm_feature_matrix([all_texts[i] for i in rows], progress=False)
+    weights = copy_weights(len(all_texts), n_originals, copy_weight)[rows]
+    return fit_heads(np.hstack([features[rows], lm]), [*names, *LM_FEATURES], views, labels, groups=groups,
+                     fusion_weights=weights, fusion_anchor=anchor,
+                     fusion_shrink=partial(_core_factor, core_shrink), fusion_clip=clip_quantile,
+                     fusion_rows=rows, fusion_c=fusion_c)
 
 
 def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
                 anchor: dict[str, float] | None = None, core_shrink: float = 1.0,
-                clip_quantile: float = FUSION_CLIP_QUANTILE) -> Scorer:
-    return _scorer(fit_deep(texts, labels, copy_weight, anchor, core_shrink, clip_quantile), deep_features)
+                clip_quantile: float = FUSION_CLIP_QUANTILE, fusion_texts: Collection[str] | None = None,
+                fusion_c: float = FUSION_C) -> Scorer:
+    heads = fit_deep(texts, labels, copy_weight, anchor, core_shrink, clip_quantile, fusion_texts, fusion_c)
+    return _scorer(heads, deep_features)
 
 
 def lm_fusion_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:

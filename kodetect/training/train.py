@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from kodetect.calibration.thresholds import (
 from kodetect.eval.data import file_sha256, load_katfish, load_katfish_splits
 from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, unseen_auroc
 from kodetect.eval.metrics import auroc, expected_calibration_error, fpr_at_threshold, tpr_at_fpr
-from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS, SourceHoldout, out_of_source
+from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS, Recipe, SourceHoldout, out_of_source
 from kodetect.lm.support import load_support, support_digest
 from kodetect.model.artifact import ModelArtifact, Reference
 from kodetect.model.shipped import DEFAULT_LM_NAME, MIN_HANGUL, MIN_KOREAN_SHARE, MODEL_NAMES
@@ -39,11 +41,17 @@ from kodetect.training.augment import AUGMENT_EDITS, AUGMENT_SHARE
 from kodetect.training.dataset import DEV_FILES, KATFISH_TRAIN_SEED, Example, build_sets, stable_subsample
 from kodetect.training.featurize import featurize
 from kodetect.training.fit import FittedHeads, raw_scores
-from kodetect.training.recipe import DEEP_COPY_WEIGHT, deep_features, deep_recipe, fast_recipe, fit_deep, fit_fast
+from kodetect.training.recipe import (
+    DEEP_COPY_WEIGHT,
+    DEEP_FULL_HEADS_FUSION_C,
+    deep_features,
+    deep_recipe,
+    fast_recipe,
+    fit_deep,
+    fit_fast,
+)
 from kodetect.version import __version__
 
-FITS = {"fast": fit_fast, "deep": fit_deep}
-RECIPES = {"fast": fast_recipe, "deep": deep_recipe}
 UNCERTAIN_SHARES = {"fast": UNCERTAIN_SHARE, "deep": DEEP_UNCERTAIN_SHARE}
 
 DESCRIPTIONS = {
@@ -109,21 +117,86 @@ def deep_pools(train_pool: list[Example], validation_pool: list[Example]) -> tup
             stable_subsample(validation_pool, DEEP_VALIDATION_PER_CELL))
 
 
-def _pools(data_dir: Path, seed: int, mode: str) -> tuple[list[Example], list[Example]]:
-    pools = build_sets(data_dir, MIN_HANGUL, seed)
-    return deep_pools(*pools) if mode == "deep" else pools
+# What deep mode's n-gram heads are fitted on: "full" (the full training pool, as fast mode's heads; its fusion
+# with the language-model features stays on the subsample, at DEEP_FULL_HEADS_FUSION_C) or "subsample" (the
+# language-model subsample, as its fusion; kodetect-deep up to 0.1.0+c55c145fc2). Chosen on sources left out
+# of training (bench/results/generalize_choices.md, --deep-full-heads): leaving one source out, mean AUROC
+# 96.87 -> 97.31, pooled against unseen sources 91.71 -> 92.54, AI caught at held-out low-fpr cuts 49.0% ->
+# 56.4%, no held-out human source over 1% either way. It becomes the default once kodetect-deep is retrained
+# with it and BENCHMARKS.md re-measured for that model; until then `kodetect train --deep-heads full` builds it.
+DEEP_HEADS_POOL = "subsample"
 
 
-def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast") -> ModelArtifact:
+DEEP_HEADS_POOLS = ("subsample", "full")
+
+
+@dataclass(frozen=True)
+class ModePools:
+    """A mode's pools. `train` and `validation` are the texts it is scored on (out of source for calibration
+    and thresholds, and the card); `fit` is what its fits read (deep mode's heads may read the full pool).
+    `fusion` is the training texts with language-model features, or None when none are needed (fast mode);
+    `full_heads`: deep mode's n-gram heads read `fit` while its fusion reads `fusion` only."""
+
+    train: list[Example]
+    validation: list[Example]
+    fit: list[Example]
+    fusion: frozenset[str] | None
+    full_heads: bool = False
+
+
+def mode_pools(train_pool: list[Example], validation_pool: list[Example], mode: str,
+               deep_heads: str | None = None) -> ModePools:
+    """The full pools for fast mode; deep mode's subsample (see DEEP_TRAIN_PER_CELL), its n-gram heads fitted on
+    the full training pool when `deep_heads` (default DEEP_HEADS_POOL) is "full"."""
+    if mode != "deep":
+        return ModePools(train_pool, validation_pool, train_pool, None)
+    deep_heads = deep_heads or DEEP_HEADS_POOL
+    if deep_heads not in DEEP_HEADS_POOLS:
+        raise ValueError(f"deep_heads must be one of {', '.join(DEEP_HEADS_POOLS)}, not {deep_heads!r}")
+    train, validation = deep_pools(train_pool, validation_pool)
+    fusion = frozenset(e.text for e in train)
+    if deep_heads == "full":
+        return ModePools(train, validation, train_pool, fusion, full_heads=True)
+    return ModePools(train, validation, train, fusion)
+
+
+def deep_options(pools: ModePools, extra_fusion_texts: Collection[str] = ()) -> dict[str, Any]:
+    """`fit_deep` / `deep_recipe` keywords for deep mode's pools: with full-pool heads, the fusion is fitted on
+    the fusion texts only (the training texts whose language-model features it may read), at its own penalty."""
+    if not pools.full_heads:
+        return {}
+    fusion = (pools.fusion or frozenset()) | frozenset(extra_fusion_texts)
+    return {"fusion_texts": fusion, "fusion_c": DEEP_FULL_HEADS_FUSION_C}
+
+
+def mode_recipe(mode: str, pools: ModePools, extra_fusion_texts: Collection[str] = ()) -> Recipe:
+    """The recipe that `out_of_source(recipe, pools.train, pools.validation, pools.fit)` retrains per source.
+    `extra_fusion_texts`: more texts whose language-model features a protocol provides (KatFish's)."""
+    if mode != "deep":
+        return fast_recipe
+    options = deep_options(pools, extra_fusion_texts)
+    return partial(deep_recipe, **options) if options else deep_recipe
+
+
+def _fit(mode: str, pools: ModePools) -> FittedHeads:
+    texts, labels = [e.text for e in pools.fit], np.array([e.label for e in pools.fit])
+    if mode != "deep":
+        return fit_fast(texts, labels)
+    return fit_deep(texts, labels, **deep_options(pools))
+
+
+def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast",
+          deep_heads: str | None = None) -> ModelArtifact:
     """Fit the mode's classifier on the training pool; calibrate it and choose its thresholds on out-of-
     source scores (every text scored by the same recipe trained without its source), which is where a
-    user's writing from a source we never saw falls."""
+    user's writing from a source we never saw falls. `deep_heads`: see `mode_pools`."""
     started = datetime.now(UTC)
-    train_pool, validation_pool = _pools(data_dir, seed, mode)
-    print(f"training on {len(train_pool)} texts (and their edited copies), then once more without each of "
+    pools = mode_pools(*build_sets(data_dir, MIN_HANGUL, seed), mode, deep_heads)
+    train_pool, validation_pool = pools.train, pools.validation
+    print(f"training on {len(pools.fit)} texts (and their edited copies), then once more without each of "
           f"{len({e.group for e in train_pool + validation_pool})} sources", file=sys.stderr)
-    heads = FITS[mode]([e.text for e in train_pool], np.array([e.label for e in train_pool]))
-    holdout = out_of_source(RECIPES[mode], train_pool, validation_pool)
+    heads = _fit(mode, pools)
+    holdout = out_of_source(mode_recipe(mode, pools), train_pool, validation_pool, pools.fit)
     labels, groups = holdout.labels, holdout.groups
     calibration = fit_platt(holdout.scores, labels, source_balanced_weights(labels, groups))
     reference_p = calibration.probability(holdout.scores)
@@ -136,9 +209,14 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
     val_p = score_texts([e.text for e in validation_pool])
     card = {
         **_provenance(data_dir, out, seed, command, mode, started),
-        "training_set": {"n": len(train_pool), "by_group": _counts(train_pool),
+        "training_set": {"n": len(pools.fit), "by_group": _counts(pools.fit),
                          "edited_copies": {"edits": list(AUGMENT_EDITS), "share": AUGMENT_SHARE,
                                            "fusion_weight": DEEP_COPY_WEIGHT if mode == "deep" else 1.0}},
+        **({"fusion_set": {"n": len(train_pool), "by_group": _counts(train_pool),
+                           "what": "the training texts the fusion head is fitted on, with their language-model "
+                                   "features (deep mode's subsample); its n-gram heads read the training set",
+                           "fusion_c": DEEP_FULL_HEADS_FUSION_C}}
+           if pools.full_heads else {}),
         "validation_set": {"n": len(validation_pool), "by_group": _counts(validation_pool)},
         "out_of_source": _out_of_source_summary(holdout, reference_p, thresholds, UNCERTAIN_SHARES[mode]),
         "validation": {
