@@ -53,8 +53,8 @@ def server(tmp_path):
                         break
                 except httpx.TransportError:
                     pass
-                if time.monotonic() - started > 20:
-                    pytest.fail("kodetect serve did not answer /healthz within 20 s")
+                if time.monotonic() - started > 60:
+                    pytest.fail("kodetect serve did not answer /healthz within 60 s")
                 time.sleep(0.2)
         yield url, db, process
     finally:

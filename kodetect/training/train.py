@@ -122,9 +122,8 @@ def deep_pools(train_pool: list[Example], validation_pool: list[Example]) -> tup
 # language-model subsample, as its fusion; kodetect-deep up to 0.1.0+c55c145fc2). Chosen on sources left out
 # of training (bench/results/generalize_choices.md, --deep-full-heads): leaving one source out, mean AUROC
 # 96.87 -> 97.31, pooled against unseen sources 91.71 -> 92.54, AI caught at held-out low-fpr cuts 49.0% ->
-# 56.4%, no held-out human source over 1% either way. It becomes the default once kodetect-deep is retrained
-# with it and BENCHMARKS.md re-measured for that model; until then `kodetect train --deep-heads full` builds it.
-DEEP_HEADS_POOL = "subsample"
+# 56.4%, no held-out human source over 1% either way.
+DEEP_HEADS_POOL = "full"
 
 
 DEEP_HEADS_POOLS = ("subsample", "full")
