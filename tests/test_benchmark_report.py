@@ -392,6 +392,9 @@ def test_generalization_summary_quotes_out_of_source_numbers_in_both_languages()
     assert "pooled AUROC against unseen sources" in english and "95% interval" in english and "odd" in english
     assert "came back `uncertain`" in english and "does not beat it on the mean" in english
     assert "처음 보는 출처" in korean and "95% 구간" in korean and "앞서지 못하고" in korean
+    tpr = f"{100 * run.pooled_unseen_tpr:.1f}%"
+    assert f"(TPR {tpr} at 1% FPR)" in english and f"오탐 1%에서 탐지율 {tpr}" in korean
+    assert "pooled TPR" in english  # the baseline's, beside its mean and worst
 
 
 def test_baseline_holdout_is_cached_on_disk(tmp_path, monkeypatch):

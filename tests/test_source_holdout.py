@@ -3,11 +3,14 @@ source would see come from thresholds chosen without it."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, unseen_auroc
-from kodetect.eval.protocols import leave_one_source_out, out_of_source
+from kodetect.eval.protocols import SourceHoldout, leave_one_source_out, out_of_source
 from kodetect.training.dataset import Example
 
 
@@ -87,3 +90,30 @@ def test_heldout_rates_use_thresholds_chosen_without_the_source(pools):
     lo, hi = odd.called_ai_interval
     assert lo <= odd.called_ai_share <= hi
     assert all(0 <= r.uncertain <= r.n for r in rates.values())
+
+
+def test_pooled_unseen_tpr_weighs_every_source_the_same():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` is a folder, not a package
+    from bench.report.source_holdout import pooled_unseen_tpr
+    from kodetect.eval.metrics import tpr_at_fpr
+
+    rng = np.random.default_rng(3)
+    # Two equal human sources and two equal AI sources: source weights are all equal, so the pooled TPR is the
+    # plain TPR at 1% FPR.
+    examples, scores = [], []
+    for group, label, centre in (("h1", 0, -1.0), ("h2", 0, 0.0), ("a1", 1, 2.0), ("a2", 1, 1.0)):
+        for i in range(200):
+            examples.append(Example(f"{group}-{i}", "text", label, group, "g", "x"))
+            scores.append(centre + rng.normal())
+    scores = np.array(scores)
+    holdout = SourceHoldout(examples, scores, np.zeros(len(examples), dtype=bool), {})
+    labels = holdout.labels
+    assert pooled_unseen_tpr(holdout) == pytest.approx(tpr_at_fpr(labels, scores, 0.01))
+    # A small human source counts as much as a large one: two humans scoring 3.0 are 1% of the human texts
+    # pooled plainly, but half of the human weight once they are their own source, so the cut must pass them.
+    examples2 = examples[:200] + [Example(f"h3-{i}", "text", 0, "h3", "g", "x") for i in range(2)] + examples[400:]
+    scores2 = np.concatenate([scores[:200], [3.0, 3.0], scores[400:]])
+    small = SourceHoldout(examples2, scores2, np.zeros(len(examples2), dtype=bool), {})
+    ai_scores = scores2[small.labels == 1]
+    assert pooled_unseen_tpr(small) == pytest.approx(np.mean(ai_scores > 3.0))
+    assert pooled_unseen_tpr(small) < tpr_at_fpr(small.labels, scores2, 0.01)

@@ -19,11 +19,13 @@ fold exactly as `kodetect.training.fit.fit_heads` does (the variants change one 
     python bench/experiments/generalize_choices.py --variants "" --deep-clips 0,0.05   # deep mode's fusion
     python bench/experiments/generalize_choices.py --variants "" --deep-clips 0.05 --uncertain-shares 0.15,0.1
     python bench/experiments/generalize_choices.py --variants "" --deep-full-heads 0.5,0.1   # deep, per fusion C
+    python bench/experiments/generalize_choices.py --variants "" --deep-full-heads 0.1 --deep-fusion-per-cell 240
 
 `--deep-clips` runs deep mode's recipe as `kodetect train --mode deep` does, on its language-model subsample.
 `--deep-full-heads` is a candidate recipe rebuilt from this script's cached columns: deep mode's n-gram heads
 fitted on the full pools, as fast mode's are, and its fusion (with the language-model features) on the
-subsample, once per fusion penalty; the penalties share one set of n-gram fits.
+subsample, once per fusion penalty; the penalties share one set of n-gram fits. `--deep-fusion-per-cell` fits that
+fusion on a larger stable subsample (a superset of deep mode's), scoring the same texts.
 
 Result: bench/results/generalize_choices.md. Measured: of the recipe's settings (weights, penalties,
 vocabulary, stacking folds) none beat the recipe on both the pooled AUROC and the held-out `low-fpr`
@@ -263,10 +265,15 @@ def deep_holdout(clip_quantile: float) -> SourceHoldout:
 
 
 def deep_full_heads_holdout(pools: Pools, fusion_c: float = FUSION_C,
-                            clip_quantile: float = FUSION_CLIP_QUANTILE) -> SourceHoldout:
+                            clip_quantile: float = FUSION_CLIP_QUANTILE,
+                            fusion_per_cell: int | None = None) -> SourceHoldout:
     """Deep mode with its n-gram heads fitted on the full pools (as fast mode's are), their out-of-fold logits
     and the language-model features entering a fusion fitted on deep mode's subsample only (the texts whose
-    LM features are computed); scored on exactly the texts `deep_holdout` scores."""
+    LM features are computed); scored on exactly the texts `deep_holdout` scores.
+
+    `fusion_per_cell`: the fusion reads a larger stable subsample of the training pool (at most this many
+    texts per source and side, a superset of deep mode's), while the texts scored stay deep mode's."""
+    from kodetect.training.dataset import stable_subsample
     from kodetect.training.lm_featurize import lm_feature_matrix
     from kodetect.training.recipe import DEEP_COPY_WEIGHT
     from kodetect.training.train import deep_pools
@@ -277,6 +284,8 @@ def deep_full_heads_holdout(pools: Pools, fusion_c: float = FUSION_C,
     position = {id(e): i for i, e in enumerate(pools.examples)}
     deep_train_rows = np.array(sorted(position[id(e)] for e in deep_train))
     deep_validation_rows = np.array(sorted(position[id(e)] for e in deep_validation))
+    fusion_train_rows = deep_train_rows if fusion_per_cell is None else np.array(
+        sorted(position[id(e)] for e in stable_subsample(train, fusion_per_cell)))
     examples = [pools.examples[i] for i in np.concatenate([deep_train_rows, deep_validation_rows])]
     index_in_deep = {int(r): k for k, r in enumerate(np.concatenate([deep_train_rows, deep_validation_rows]))}
     groups = np.array([e.group for e in pools.examples])
@@ -294,7 +303,7 @@ def deep_full_heads_holdout(pools: Pools, fusion_c: float = FUSION_C,
     validation_mask = np.arange(len(examples)) >= len(deep_train_rows)
     for group in sorted(set(groups.tolist())):
         rows, y, _, test, head_train, head_test = _head_columns(pools, VARIANTS["shipped"], group)
-        keep = np.isin(origin_all[rows], deep_train_rows)
+        keep = np.isin(origin_all[rows], fusion_train_rows)
         fit_rows = rows[keep]
         weights = np.where(fit_rows >= n, DEEP_COPY_WEIGHT, 1.0)
         matrix = np.hstack([pools.features[fit_rows], *(c[keep] for c in head_train), lm_rows(fit_rows)])
@@ -330,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deep-full-heads", default="",
                         help="comma-separated fusion Cs: deep mode with its n-gram heads fitted on the full pools "
                              "(its fusion on its subsample), once per C (default: not run)")
+    parser.add_argument("--deep-fusion-per-cell", default="",
+                        help="with --deep-full-heads: comma-separated sizes; the fusion reads at most this many "
+                             "training texts per source and side (a superset of deep mode's subsample), once per "
+                             "size and C; the texts scored stay the same (default: deep mode's subsample)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if data_dir() is None:
@@ -357,12 +370,15 @@ def main(argv: list[str] | None = None) -> int:
             label = f"deep, clip {quantile}" + (f", uncertain share {share}" if shares else "")
             deep_rows.append((label, what if quantile else "fusion columns used as they come", numbers))
             print(f"{label}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
-    for fusion_c in (float(c) for c in filter(None, args.deep_full_heads.split(","))):
+    per_cells = [int(n) for n in filter(None, args.deep_fusion_per_cell.split(","))] or [None]
+    for per_cell, fusion_c in ((n, float(c)) for n in per_cells for c in filter(None, args.deep_full_heads.split(","))):
         started = time.time()
-        holdout = deep_full_heads_holdout(pools, fusion_c)
+        holdout = deep_full_heads_holdout(pools, fusion_c, fusion_per_cell=per_cell)
         for share in shares or [DEEP_UNCERTAIN_SHARE]:
             numbers = summary(holdout, share)
             label = f"deep, full-pool n-gram heads, fusion C {fusion_c}"
+            if per_cell:
+                label += f", fusion on {per_cell} texts per source and side"
             label += f", uncertain share {share}" if shares else ""
             deep_rows.append((label, "n-gram heads on the full pools, fusion with LM features on the subsample",
                               numbers))
@@ -370,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     command = f"python bench/experiments/generalize_choices.py --variants {shlex.quote(args.variants)}"
     command += f" --deep-clips {args.deep_clips}" if args.deep_clips else ""
     command += f" --deep-full-heads {args.deep_full_heads}" if args.deep_full_heads else ""
+    command += f" --deep-fusion-per-cell {args.deep_fusion_per_cell}" if args.deep_fusion_per_cell else ""
     command += f" --uncertain-shares {args.uncertain_shares}" if args.uncertain_shares else ""
     lines = [
         "# Fast mode's modelling choices, judged on sources left out of training",

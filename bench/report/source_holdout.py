@@ -47,6 +47,7 @@ class ProtocolRun:
     unseen: tuple[UnseenScore, ...]
     rates: tuple[SourceRates, ...]
     pooled_unseen: float
+    pooled_unseen_tpr: float = float("nan")  # see `pooled_unseen_tpr`
 
     def rate(self, source: str, side: str, mode: str) -> SourceRates | None:
         return next((r for r in self.rates if (r.source, r.side, r.mode) == (source, side, mode)), None)
@@ -57,7 +58,30 @@ def read_holdout(name: str, holdout: SourceHoldout, uncertain_share: float = UNC
     # leave_one_source_out refits nothing when it is given the holdout.
     classic = leave_one_source_out(_unused_recipe, [], [], holdout)
     return ProtocolRun(name, tuple(classic), tuple(unseen_auroc(holdout)),
-                       tuple(heldout_rates(holdout, uncertain_share)), pooled_unseen_auroc(holdout))
+                       tuple(heldout_rates(holdout, uncertain_share)), pooled_unseen_auroc(holdout),
+                       pooled_unseen_tpr(holdout))
+
+
+def pooled_unseen_tpr(holdout: SourceHoldout, max_fpr: float = LOW_FPR_BAR) -> float:
+    """The share of AI texts caught at the cut that calls `max_fpr` of the human texts AI, every text scored out
+    of source and every source weighing the same (as `pooled_unseen_auroc`): the pooled TPR at 1% FPR of a set of
+    sources none of which the model saw. The cut is read off these very scores, so it says how well the ranking
+    separates the tails, not what a shipped cut would catch (the held-out rates say that)."""
+    labels, scores = holdout.labels, holdout.scores
+    weights = source_balanced_weights(labels, holdout.groups)
+    human, ai = labels == 0, labels == 1
+    if not human.any() or not ai.any():
+        return float("nan")
+    order = np.argsort(scores[human])
+    human_scores, human_weights = scores[human][order], weights[human][order]
+    # Weighted share of humans at or above each distinct score. The lowest cut within budget lies just above the
+    # highest score whose share is over it (as `kodetect.eval.metrics.threshold_at_fpr`; ties are never split).
+    candidates = np.unique(human_scores)
+    tail = np.concatenate([np.cumsum(human_weights[::-1])[::-1], [0.0]]) / human_weights.sum()
+    share = tail[np.searchsorted(human_scores, candidates, side="left")]
+    over = candidates[share > max_fpr + 1e-12]
+    cut = np.nextafter(over[-1], np.inf) if len(over) else -np.inf
+    return float(weights[ai][scores[ai] >= cut].sum() / weights[ai].sum())
 
 
 def _unused_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:
@@ -147,6 +171,7 @@ class RunSummary:
     pooled_unseen: float
     human_rates: tuple[SourceRates, ...]  # low-fpr, thresholds chosen without the source
     ai_rates: tuple[SourceRates, ...]
+    pooled_unseen_tpr: float = float("nan")
 
     @property
     def humans_over_bar(self) -> int:
@@ -179,6 +204,7 @@ def summarize(run: ProtocolRun, min_n: int = MIN_N) -> RunSummary:
         min(unseen, key=lambda u: u.auroc, default=None),
         run.pooled_unseen,
         tuple(r for r in rates if r.side == "human"), tuple(r for r in rates if r.side == "ai"),
+        getattr(run, "pooled_unseen_tpr", float("nan")),  # runs kept (pickled) before the field existed
     )
 
 
@@ -194,7 +220,8 @@ def summary_tables(summaries: Sequence[RunSummary], pools: Sequence[str]) -> tup
     auroc_rows, rate_rows = [], []
     for s, pool in zip(summaries, pools, strict=True):
         auroc_rows.append([s.name, pool, s.n_sources, fmt(s.mean_auroc), _named(s.worst), _named(s.worst_ai),
-                           fmt(s.mean_unseen), _named(s.worst_unseen), fmt(s.pooled_unseen)])
+                           fmt(s.mean_unseen), _named(s.worst_unseen), fmt(s.pooled_unseen),
+                           fmt(s.pooled_unseen_tpr, digits=1)])
         worst, unc_h, unc_a = s.worst_human, s.most_uncertain("human"), s.most_uncertain("ai")
         rate_rows.append([s.name, pool, f"{s.humans_over_bar} of {len(s.human_rates)}",
                           f"{rate_cell(worst)} ({worst.source})" if worst else DASH,
@@ -203,7 +230,8 @@ def summary_tables(summaries: Sequence[RunSummary], pools: Sequence[str]) -> tup
                           f"{uncertain_cell(unc_a)} ({unc_a.source})" if unc_a else DASH])
     min_n = summaries[0].min_n if summaries else MIN_N
     aurocs = table(["recipe", "pools", f"sources (n ≥ {min_n})", "mean AUROC", "worst AUROC", "worst AI-source AUROC",
-                    "mean AUROC vs unseen", "worst AUROC vs unseen", "pooled AUROC vs unseen"], auroc_rows)
+                    "mean AUROC vs unseen", "worst AUROC vs unseen", "pooled AUROC vs unseen",
+                    "pooled TPR@1%FPR vs unseen"], auroc_rows)
     rates = table(["recipe", "pools", "human sources over 1% at low-fpr", "worst human source, called AI at low-fpr",
                    "most uncertain human source (%)", "mean TPR at low-fpr", "most uncertain AI source (%)"],
                   rate_rows)

@@ -143,10 +143,18 @@ def _rate_text(rate: SourceRates, korean: bool = False) -> str:
     return f"{_pct(k, n)} ({k} of {n}, 95% interval {_interval(k, n)})"
 
 
+def _pooled_tpr(s: RunSummary, english: str, korean: str = "") -> str:
+    """`english` (or `korean`) with `{}` filled by the pooled TPR at 1% FPR against unseen sources; nothing for
+    a run kept from before that reading existed."""
+    tpr = getattr(s, "pooled_unseen_tpr", float("nan"))
+    return "" if tpr != tpr else (korean or english).format(f"{100 * tpr:.1f}%")
+
+
 def _mode_english(s: RunSummary, baseline: RunSummary | None, pools: str) -> str:
     if s.worst is None:
         return f"*{s.name}*: no held-out source with n ≥ {s.min_n}."
-    text = (f"*{s.name}* ({pools}): pooled AUROC against unseen sources {100 * s.pooled_unseen:.1f}; mean AUROC "
+    text = (f"*{s.name}* ({pools}): pooled AUROC against unseen sources {100 * s.pooled_unseen:.1f}"
+            f"{_pooled_tpr(s, ' (TPR {} at 1% FPR)')}; mean AUROC "
             f"over {s.n_sources} held-out sources {100 * s.mean_auroc:.1f}, worst {100 * s.worst.auroc:.1f} "
             f"({s.worst.held_out}, {s.worst.side}).")
     worst, unc_h, unc_a = s.worst_human, s.most_uncertain("human"), s.most_uncertain("ai")
@@ -159,7 +167,8 @@ def _mode_english(s: RunSummary, baseline: RunSummary | None, pools: str) -> str
     if baseline is not None and baseline.worst is not None:
         mean_ok, worst_ok = s.mean_auroc > baseline.mean_auroc, s.worst.auroc > baseline.worst.auroc
         text += (f" The TF-IDF baseline on the same texts: mean {100 * baseline.mean_auroc:.1f}, worst "
-                 f"{100 * baseline.worst.auroc:.1f}; {s.name} {'beats' if mean_ok else 'does not beat'} it on the "
+                 f"{100 * baseline.worst.auroc:.1f}{_pooled_tpr(baseline, ', pooled TPR {} at 1% FPR')}; "
+                 f"{s.name} {'beats' if mean_ok else 'does not beat'} it on the "
                  f"mean and {'beats' if worst_ok else 'does not beat'} it on the worst case.")
     return text
 
@@ -167,7 +176,8 @@ def _mode_english(s: RunSummary, baseline: RunSummary | None, pools: str) -> str
 def _mode_korean(s: RunSummary, baseline: RunSummary | None) -> str:
     if s.worst is None:
         return f"*{s.name}*: {s.min_n}편 이상인 출처가 없습니다."
-    text = (f"*{s.name}*: 처음 보는 출처끼리 비교한 AUROC {100 * s.pooled_unseen:.1f}, "
+    text = (f"*{s.name}*: 처음 보는 출처끼리 비교한 AUROC {100 * s.pooled_unseen:.1f}"
+            f"{_pooled_tpr(s, '', '(오탐 1%에서 탐지율 {})')}, "
             f"출처 {s.n_sources}개의 평균 AUROC {100 * s.mean_auroc:.1f}, "
             f"최저 {100 * s.worst.auroc:.1f}({s.worst.held_out}).")
     worst, unc_h, unc_a = s.worst_human, s.most_uncertain("human"), s.most_uncertain("ai")
@@ -181,7 +191,8 @@ def _mode_korean(s: RunSummary, baseline: RunSummary | None) -> str:
     if baseline is not None and baseline.worst is not None:
         mean_ok, worst_ok = s.mean_auroc > baseline.mean_auroc, s.worst.auroc > baseline.worst.auroc
         text += (f" 같은 글에서 TF-IDF 기준 모델은 평균 {100 * baseline.mean_auroc:.1f}, "
-                 f"최저 {100 * baseline.worst.auroc:.1f}로, {s.name} 모드가 "
+                 f"최저 {100 * baseline.worst.auroc:.1f}"
+                 f"{_pooled_tpr(baseline, '', ', 오탐 1%에서 탐지율 {}')}로, {s.name} 모드가 "
                  f"평균에서 {'앞서고' if mean_ok else '앞서지 못하고'}, "
                  f"최저에서 {'앞섭니다' if worst_ok else '앞서지 못합니다'}.")
     return text
