@@ -38,3 +38,15 @@ def test_fusion_only_variants_share_the_heads_of_the_shipped_recipe():
     assert VARIANTS["no-clipping"].head_key == shipped
     assert VARIANTS["fusion-c-0.2"].head_key == shipped
     assert VARIANTS["ngram-c-1"].head_key != shipped
+
+
+def test_the_char_4gram_head_reads_every_4_gram_in_buckets_of_its_own():
+    from bench.experiments.generalize_choices import EXTRA_VIEWS
+    from kodetect.features.ngrams import view_buckets
+
+    source, buckets = EXTRA_VIEWS["char_4gram"]
+    text = "한국어 문장입니다"
+    fours = buckets(text)
+    assert source == "char_ngram" and len(fours) == len(text) - 3
+    assert not set(fours.tolist()) & set(view_buckets("char_ngram", text).tolist())
+    assert VARIANTS["char-4gram-head"].views[-1] == "char_4gram"
