@@ -118,6 +118,7 @@ VARIANTS = {v.name: v for v in (
     Variant("clip-0.01", "fusion columns clipped to their 1st-99th training percentiles", clip_quantile=0.01),
     Variant("fusion-c-0.2", "fusion C = 0.2 (2.5x stronger L2 penalty)", fusion_c=0.2),
     Variant("no-word-view", "no eojeol n-gram head (the recipe before it)", views=("char_ngram", "morph_ngram")),
+    Variant("ngram-heads-only", "the n-gram heads' logits alone in the fusion (no stylometric features)", drop=("",)),
     Variant("char-4gram-head", "+ a head on character 4-grams (the TF-IDF baseline reads 1-4-grams)",
             views=(*VIEWS, "char_4gram")),
 )}
