@@ -3,9 +3,6 @@ source would see come from thresholds chosen without it."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -93,8 +90,7 @@ def test_heldout_rates_use_thresholds_chosen_without_the_source(pools):
 
 
 def test_pooled_unseen_tpr_weighs_every_source_the_same():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` is a folder, not a package
-    from bench.report.source_holdout import pooled_unseen_tpr
+    from kodetect.eval.heldout import pooled_unseen_tpr
     from kodetect.eval.metrics import tpr_at_fpr
 
     rng = np.random.default_rng(3)

@@ -25,9 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.report.source_holdout import baseline_holdout, pooled_unseen_tpr  # noqa: E402
+from bench.report.source_holdout import baseline_holdout  # noqa: E402
 from kodetect.calibration.thresholds import UNCERTAIN_SHARE  # noqa: E402
-from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, unseen_auroc  # noqa: E402
+from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, pooled_unseen_tpr, unseen_auroc  # noqa: E402
 from kodetect.eval.protocols import SourceHoldout, leave_one_source_out  # noqa: E402
 
 MIN_SOURCE_N = 100

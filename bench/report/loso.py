@@ -116,7 +116,7 @@ INTRO = (
     "each scored by the model trained without *its* source, every source weighing the same "
     "(`kodetect.eval.heldout.unseen_auroc`): both sides new to the model, as for a user. Pooled over every source "
     "(`pooled_unseen_auroc`), and the pooled TPR at the cut calling 1% of those unseen humans AI "
-    "(`bench.report.source_holdout.pooled_unseen_tpr`; that cut is read off the same scores, so it measures the "
+    "(`pooled_unseen_tpr`; that cut is read off the same scores, so it measures the "
     "ranking's tails, not a shipped cut).\n"
     "- **Rates at thresholds chosen without the source**: calibration and both threshold modes fitted on the "
     "other sources' out-of-source scores, then applied to the held-out source (`heldout_rates`): what a new "

@@ -25,7 +25,14 @@ import numpy as np
 from bench.report.markdown import DASH, count_rate, fmt, table
 from kodetect.calibration.platt import fit_platt
 from kodetect.calibration.thresholds import UNCERTAIN_SHARE, ThresholdMode, choose_thresholds, source_balanced_weights
-from kodetect.eval.heldout import SourceRates, UnseenScore, heldout_rates, pooled_unseen_auroc, unseen_auroc
+from kodetect.eval.heldout import (
+    SourceRates,
+    UnseenScore,
+    heldout_rates,
+    pooled_unseen_auroc,
+    pooled_unseen_tpr,
+    unseen_auroc,
+)
 from kodetect.eval.protocols import HeldOutScore, Scorer, SourceHoldout, leave_one_source_out
 from kodetect.training.dataset import Example
 
@@ -47,7 +54,7 @@ class ProtocolRun:
     unseen: tuple[UnseenScore, ...]
     rates: tuple[SourceRates, ...]
     pooled_unseen: float
-    pooled_unseen_tpr: float = float("nan")  # see `pooled_unseen_tpr`
+    pooled_unseen_tpr: float = float("nan")  # see `kodetect.eval.heldout.pooled_unseen_tpr`
 
     def rate(self, source: str, side: str, mode: str) -> SourceRates | None:
         return next((r for r in self.rates if (r.source, r.side, r.mode) == (source, side, mode)), None)
@@ -60,28 +67,6 @@ def read_holdout(name: str, holdout: SourceHoldout, uncertain_share: float = UNC
     return ProtocolRun(name, tuple(classic), tuple(unseen_auroc(holdout)),
                        tuple(heldout_rates(holdout, uncertain_share)), pooled_unseen_auroc(holdout),
                        pooled_unseen_tpr(holdout))
-
-
-def pooled_unseen_tpr(holdout: SourceHoldout, max_fpr: float = LOW_FPR_BAR) -> float:
-    """The share of AI texts caught at the cut that calls `max_fpr` of the human texts AI, every text scored out
-    of source and every source weighing the same (as `pooled_unseen_auroc`): the pooled TPR at 1% FPR of a set of
-    sources none of which the model saw. The cut is read off these very scores, so it says how well the ranking
-    separates the tails, not what a shipped cut would catch (the held-out rates say that)."""
-    labels, scores = holdout.labels, holdout.scores
-    weights = source_balanced_weights(labels, holdout.groups)
-    human, ai = labels == 0, labels == 1
-    if not human.any() or not ai.any():
-        return float("nan")
-    order = np.argsort(scores[human])
-    human_scores, human_weights = scores[human][order], weights[human][order]
-    # Weighted share of humans at or above each distinct score. The lowest cut within budget lies just above the
-    # highest score whose share is over it (as `kodetect.eval.metrics.threshold_at_fpr`; ties are never split).
-    candidates = np.unique(human_scores)
-    tail = np.concatenate([np.cumsum(human_weights[::-1])[::-1], [0.0]]) / human_weights.sum()
-    share = tail[np.searchsorted(human_scores, candidates, side="left")]
-    over = candidates[share > max_fpr + 1e-12]
-    cut = np.nextafter(over[-1], np.inf) if len(over) else -np.inf
-    return float(weights[ai][scores[ai] >= cut].sum() / weights[ai].sum())
 
 
 def _unused_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:

@@ -6,6 +6,7 @@ below, so the README can never quote a number the report does not contain.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -146,8 +147,8 @@ def _rate_text(rate: SourceRates, korean: bool = False) -> str:
 def _pooled_tpr(s: RunSummary, english: str, korean: str = "") -> str:
     """`english` (or `korean`) with `{}` filled by the pooled TPR at 1% FPR against unseen sources; nothing for
     a run kept from before that reading existed."""
-    tpr = getattr(s, "pooled_unseen_tpr", float("nan"))
-    return "" if tpr != tpr else (korean or english).format(f"{100 * tpr:.1f}%")
+    tpr = s.pooled_unseen_tpr
+    return "" if math.isnan(tpr) else (korean or english).format(f"{100 * tpr:.1f}%")
 
 
 def _mode_english(s: RunSummary, baseline: RunSummary | None, pools: str) -> str:

@@ -62,7 +62,7 @@ def source_balanced_weights(labels: np.ndarray, groups: np.ndarray) -> np.ndarra
     return weights * len(labels) / weights.sum()
 
 
-def _weighted_rate_at_or_above(scores: np.ndarray, weights: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+def weighted_rate_at_or_above(scores: np.ndarray, weights: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """For each candidate t, the weighted share of `scores` that are >= t."""
     order = np.argsort(scores)
     sorted_scores, sorted_weights = scores[order], weights[order]
@@ -103,8 +103,8 @@ def choose_thresholds(labels: np.ndarray, probabilities: np.ndarray, groups: np.
     w = source_balanced_weights(labels, groups)
     human, ai = labels == 0, labels == 1
     candidates = np.unique(np.concatenate([p, [np.nextafter(p.max(), np.inf)]]))
-    fpr = _weighted_rate_at_or_above(p[human], w[human], candidates)
-    tpr = _weighted_rate_at_or_above(p[ai], w[ai], candidates)
+    fpr = weighted_rate_at_or_above(p[human], w[human], candidates)
+    tpr = weighted_rate_at_or_above(p[ai], w[ai], candidates)
     # Ties in J go to the higher cut: fewer people accused for the same balance. Rates are float sums,
     # so equal J values (e.g. 2/3 - 1/3 and 1 - 2/3) can differ in the last bits: compare with a tolerance.
     j = tpr - fpr

@@ -17,8 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from kodetect.calibration.platt import fit_platt
-from kodetect.calibration.thresholds import UNCERTAIN_SHARE, choose_thresholds, source_balanced_weights
+from kodetect.calibration.thresholds import (
+    LOW_FPR_TARGET,
+    UNCERTAIN_SHARE,
+    choose_thresholds,
+    source_balanced_weights,
+    weighted_rate_at_or_above,
+)
 from kodetect.eval.metrics import auroc, wilson_interval
 from kodetect.eval.protocols import SourceHoldout
 
@@ -46,6 +54,24 @@ def pooled_unseen_auroc(holdout: SourceHoldout) -> float:
     """Every source's out-of-source scores together, every source weighing the same."""
     labels, groups = holdout.labels, holdout.groups
     return auroc(labels, holdout.scores, source_balanced_weights(labels, groups))
+
+
+def pooled_unseen_tpr(holdout: SourceHoldout, max_fpr: float = LOW_FPR_TARGET) -> float:
+    """The share of AI texts caught at the lowest cut that calls at most `max_fpr` of the human texts AI, every
+    text scored out of source and every source weighing the same (as `pooled_unseen_auroc`): the pooled TPR at
+    1% FPR of sources none of which the model saw. The cut is read off these very scores, so it says how well the
+    ranking separates the tails, not what a shipped cut would catch (`heldout_rates` says that)."""
+    labels, scores = holdout.labels, holdout.scores
+    weights = source_balanced_weights(labels, holdout.groups)
+    human, ai = labels == 0, labels == 1
+    if not human.any() or not ai.any():
+        return float("nan")
+    # The lowest cut within budget lies just above the highest human score whose weighted share at or above it is
+    # over budget (as `kodetect.eval.metrics.threshold_at_fpr`; tied scores are never split).
+    candidates = np.unique(scores[human])
+    over = candidates[weighted_rate_at_or_above(scores[human], weights[human], candidates) > max_fpr + 1e-12]
+    cut = np.nextafter(over[-1], np.inf) if len(over) else -np.inf
+    return float(weighted_rate_at_or_above(scores[ai], weights[ai], np.array([cut]))[0])
 
 
 @dataclass(frozen=True)
