@@ -38,6 +38,8 @@ def test_fusion_only_variants_share_the_heads_of_the_shipped_recipe():
     assert VARIANTS["no-clipping"].head_key == shipped
     assert VARIANTS["fusion-c-0.2"].head_key == shipped
     assert VARIANTS["ngram-c-1"].head_key != shipped
+    # Heads fitted with or without the edited copies, or with them lighter, are different fits.
+    assert len({shipped, VARIANTS["no-copies"].head_key, VARIANTS["copy-weight-0.25"].head_key}) == 3
 
 
 def test_the_char_4gram_head_reads_every_4_gram_in_buckets_of_its_own():
@@ -50,3 +52,21 @@ def test_the_char_4gram_head_reads_every_4_gram_in_buckets_of_its_own():
     assert source == "char_ngram" and len(fours) == len(text) - 3
     assert not set(fours.tolist()) & set(view_buckets("char_ngram", text).tolist())
     assert VARIANTS["char-4gram-head"].views[-1] == "char_4gram"
+
+
+def test_the_baseline_head_is_the_tfidf_baseline_model():
+    from bench.experiments.generalize_choices import fit_vocabulary_head, vocabulary_counts
+    from kodetect.eval.baselines import tfidf_baseline_recipe
+
+    rng = np.random.default_rng(0)
+    human = ["오늘은 날씨가 좋아서 친구랑 산책했어요", "밥 먹고 나니까 졸리네 ㅋㅋ", "이 식당 진짜 맛있어요 또 올게요"]
+    ai = ["이 글에서는 날씨가 건강에 미치는 영향을 살펴보겠습니다.",
+          "결론적으로, 식사 후 졸음은 자연스러운 현상입니다.",
+          "다음과 같은 방법으로 문제를 해결할 수 있습니다."]
+    train = [rng.choice(human if i % 2 else ai) + f" {i}" for i in range(40)]
+    labels = np.array([0 if i % 2 else 1 for i in range(40)])
+    test = ["날씨가 좋아서 산책했습니다.", "결론적으로 맛있어요 ㅋㅋ", "새로운 낱말만 있는 글"]
+    counts, split = vocabulary_counts(train + test)
+    ours = fit_vocabulary_head(counts[:40], labels, split).logits(counts[40:])
+    np.testing.assert_allclose(ours, tfidf_baseline_recipe(train, labels)(test), rtol=1e-4, atol=1e-4)
+    assert VARIANTS["baseline-head"].views[-1] == "baseline_vocabulary"

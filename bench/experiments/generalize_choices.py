@@ -34,7 +34,9 @@ was adopted for what it does in deep mode, where a few extreme language-model or
 a new source (tweets) had driven the held-out `low-fpr` cut; fast mode is unchanged within noise. A
 third n-gram head on eojeols (`word_ngram`) was adopted: every reading moved the right way in both
 modes, and the worst held-out human source called AI at `low-fpr` halved. A fourth on character 4-grams
-(`char-4gram-head`) and deep mode's fusion on more texts (`--deep-fusion-per-cell`) were not.
+(`char-4gram-head`), the TF-IDF baseline's own model as a head (`baseline-head`, `baseline-head-only`) and deep
+mode's fusion on more texts (`--deep-fusion-per-cell`) were not. Without the edited copies (`no-copies`) fast mode
+catches far more AI texts of unseen sources and calls far more of one human source AI; not adopted either.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ from kodetect.calibration.thresholds import (  # noqa: E402
     source_balanced_weights,
 )
 from kodetect.eval.data import data_dir  # noqa: E402
-from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc  # noqa: E402
+from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, pooled_unseen_tpr  # noqa: E402
 from kodetect.eval.protocols import SourceHoldout, leave_one_source_out, out_of_source  # noqa: E402
 from kodetect.features.ngrams import VIEWS  # noqa: E402
 from kodetect.model.shipped import MIN_HANGUL  # noqa: E402
@@ -95,11 +97,14 @@ class Variant:
     shared_vocabulary: int = 0  # keep n-grams seen in at least this many human and this many AI sources
     drop: tuple[str, ...] = field(default=())  # stylometric feature families left out (name prefixes)
     clip_quantile: float = FUSION_CLIP_QUANTILE  # fusion columns held within their [q, 1 - q] training quantiles
+    copies: bool = True  # the edited copies of the training texts (`kodetect.training.augment`) in heads and fusion
+    copy_weight: float = 1.0  # an edited copy's row weight in the heads and the fusion
 
     @property
     def head_key(self) -> tuple:
         """The settings one n-gram head depends on besides its view: variants sharing it reuse its fits."""
-        return (self.ngram_c, self.source_weights, self.folds_by_source, self.shared_vocabulary)
+        return (self.ngram_c, self.source_weights, self.folds_by_source, self.shared_vocabulary, self.copies,
+                self.copy_weight)
 
 
 VARIANTS = {v.name: v for v in (
@@ -121,6 +126,20 @@ VARIANTS = {v.name: v for v in (
     Variant("ngram-heads-only", "the n-gram heads' logits alone in the fusion (no stylometric features)", drop=("",)),
     Variant("char-4gram-head", "+ a head on character 4-grams (the TF-IDF baseline reads 1-4-grams)",
             views=(*VIEWS, "char_4gram")),
+    Variant("baseline-head", "+ the TF-IDF baseline's model as a fourth head (fitted vocabulary, raw text, C = 1)",
+            views=(*VIEWS, "baseline_vocabulary")),
+    Variant("baseline-head-only", "the TF-IDF baseline's model as the only n-gram head (with the stylometric features)",
+            views=("baseline_vocabulary",)),
+    Variant("baseline-alone", "the TF-IDF baseline's model trained as a head (with the edited copies), scored alone",
+            views=("baseline_vocabulary",), drop=("",), clip_quantile=0.0),
+    Variant("no-copies", "no edited copies in the heads or the fusion", copies=False),
+    Variant("copy-weight-0.25", "edited copies at a quarter of an original's weight in the heads and the fusion",
+            copy_weight=0.25),
+    Variant("baseline-alone-no-copies", "the TF-IDF baseline's model trained as a head without the edited copies, "
+            "scored alone (the report's baseline)", views=("baseline_vocabulary",), drop=("",), clip_quantile=0.0,
+            copies=False),
+    Variant("ngram-heads-only-unclipped", "the n-gram heads' logits alone in the fusion, used as they come",
+            drop=("",), clip_quantile=0.0),
 )}
 
 
@@ -136,6 +155,62 @@ def _char_4grams(value: str) -> np.ndarray:
 EXTRA_VIEWS = {"char_4gram": ("char_ngram", _char_4grams)}
 
 
+@dataclass(frozen=True)
+class VocabularyHead:
+    """`kodetect.eval.baselines.tfidf_baseline_recipe`'s model on counts of every n-gram of the pools: the columns
+    its vectorizers would keep (seen in at least BASELINE_MIN_DF training texts) weighted by their idf, each block
+    (characters, then words) L2-normalised on its own, and its logistic regression."""
+
+    idf: np.ndarray  # 0 for the columns the vectorizers would drop
+    split: int  # the first word column
+    coef: np.ndarray
+    intercept: float
+
+    def logits(self, counts: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(baseline_tfidf(counts, self.idf, self.split) @ self.coef).ravel() + self.intercept
+
+
+def baseline_tfidf(counts: sp.csr_matrix, idf: np.ndarray, split: int) -> sp.csr_matrix:
+    """What TfidfVectorizer(sublinear_tf=True) gives, per block, for these counts and idf (dropped columns: idf 0)."""
+    weighted = counts.astype(np.float64).tocsr()
+    weighted.data = (1.0 + np.log(weighted.data)) * idf[weighted.indices]
+    rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
+    words = weighted.indices >= split
+    norms = np.zeros((2, weighted.shape[0]))
+    for block in (0, 1):
+        at = words == bool(block)
+        norms[block] = np.sqrt(np.bincount(rows[at], weighted.data[at] ** 2, minlength=weighted.shape[0]))
+    norm = norms[words.astype(int), rows]
+    weighted.data = np.divide(weighted.data, norm, out=np.zeros_like(weighted.data), where=norm > 0)
+    weighted.eliminate_zeros()
+    return weighted
+
+
+def fit_vocabulary_head(counts: sp.csr_matrix, labels: np.ndarray, split: int,
+                        document_rows: np.ndarray | None = None) -> VocabularyHead:
+    """The baseline's fit on these rows; `document_rows` (default: all) are the rows whose document frequencies
+    choose and weigh the vocabulary, so that an edited copy does not lift a one-text n-gram over the minimum."""
+    from kodetect.eval.baselines import BASELINE_C, BASELINE_MIN_DF
+
+    documents = counts if document_rows is None else counts[document_rows]
+    df = documents.getnnz(axis=0)
+    idf = np.where(df >= BASELINE_MIN_DF, np.log((1 + documents.shape[0]) / (1 + df)) + 1.0, 0.0)
+    model = LogisticRegression(C=BASELINE_C, class_weight="balanced", solver="liblinear", max_iter=2000)
+    model.fit(baseline_tfidf(counts, idf, split), labels)
+    return VocabularyHead(idf, split, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+
+
+def vocabulary_counts(texts: list[str]) -> tuple[sp.csr_matrix, int]:
+    """Counts of every character 1-4-gram and word 1-2-gram of the raw texts (the baseline's analyzers, no
+    minimum: each fit applies its own), and the first word column."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    chars = CountVectorizer(analyzer="char", ngram_range=(1, 4), dtype=np.float32).fit_transform(texts)
+    words = CountVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\S+",
+                            dtype=np.float32).fit_transform(texts)
+    return sp.hstack([chars, words]).tocsr(), chars.shape[1]
+
+
 @dataclass
 class Pools:
     examples: list  # train pool, then validation pool
@@ -146,6 +221,7 @@ class Pools:
     copy_of: np.ndarray  # for each copy, the index of its original
     texts: list[str] = field(default_factory=list)  # one per row of `features`
     view_strings: dict[str, list[str]] = field(default_factory=dict)  # the shipped views' strings, one per row
+    vocabulary_split: int = 0  # the first word column of counts["baseline_vocabulary"], once built
 
 
 def load_pools() -> Pools:
@@ -160,6 +236,8 @@ def load_pools() -> Pools:
 
 def _counts(pools: Pools, view: str) -> sp.csr_matrix:
     """A view's count matrix, an experimental one (EXTRA_VIEWS) built the first time it is asked for."""
+    if view == "baseline_vocabulary" and view not in pools.counts:
+        pools.counts[view], pools.vocabulary_split = vocabulary_counts(pools.texts)
     if view not in pools.counts:
         from kodetect.features.ngrams import counts_matrix
 
@@ -183,10 +261,14 @@ def _head_columns(pools: Pools, variant: Variant, held_out: str):
     groups = np.array([e.group for e in pools.examples])
     copy_rows = len(pools.examples) + np.arange(len(pools.copy_of))
     originals = np.flatnonzero((np.arange(len(pools.examples)) < pools.n_train) & (groups != held_out))
-    rows = np.concatenate([originals, copy_rows[groups[pools.copy_of] != held_out]])
-    origin = np.concatenate([originals, pools.copy_of[groups[pools.copy_of] != held_out]])
+    kept_copies = (groups[pools.copy_of] != held_out) & variant.copies
+    rows = np.concatenate([originals, copy_rows[kept_copies]])
+    origin = np.concatenate([originals, pools.copy_of[kept_copies]])
     y, g = labels[origin], groups[origin]
     weights = source_balanced_weights(y, g) if variant.source_weights else None
+    if variant.copy_weight != 1.0:
+        weights = (np.ones(len(rows)) if weights is None else weights) * np.where(
+            rows >= len(pools.examples), variant.copy_weight, 1.0)
     test = np.flatnonzero((groups == held_out) | (np.arange(len(pools.examples)) >= pools.n_train))
     train_cols, test_cols = [], []
     for view in variant.views:
@@ -199,13 +281,24 @@ def _head_columns(pools: Pools, variant: Variant, held_out: str):
         if variant.shared_vocabulary:
             mask = sp.diags(_shared_mask(counts, y, g, variant.shared_vocabulary).astype(float))
             counts, test_counts = (counts @ mask).tocsr(), (test_counts @ mask).tocsr()
-        head = _fit_head(counts, y, variant.ngram_c, weights)
+        if view == "baseline_vocabulary":  # the baseline's own settings, whatever the variant's
+            originals_of = np.flatnonzero(rows < len(pools.examples))
+
+            def fit(subset: np.ndarray, c=counts, split=pools.vocabulary_split, originals=originals_of):
+                return fit_vocabulary_head(c[subset], y[subset], split, np.flatnonzero(np.isin(subset, originals)))
+
+            def logits(head, matrix):
+                return head.logits(matrix)
+        else:
+            def fit(subset: np.ndarray, c=counts):
+                return _fit_head(c[subset], y[subset], variant.ngram_c, None if weights is None else weights[subset])
+            logits = head_logits
+        head = fit(np.arange(len(rows)))
         oof = np.zeros(len(rows))
         fold_groups = g if variant.folds_by_source else origin
         for a, b in StratifiedGroupKFold(STACKING_FOLDS, shuffle=True, random_state=0).split(counts, y, fold_groups):
-            oof[b] = head_logits(_fit_head(counts[a], y[a], variant.ngram_c, None if weights is None else weights[a]),
-                                 counts[b])
-        _HEAD_COLUMNS[key] = (oof[:, None], head_logits(head, test_counts)[:, None])
+            oof[b] = logits(fit(a), counts[b])
+        _HEAD_COLUMNS[key] = (oof[:, None], logits(head, test_counts)[:, None])
         train_cols.append(_HEAD_COLUMNS[key][0])
         test_cols.append(_HEAD_COLUMNS[key][1])
     return rows, y, weights, test, train_cols, test_cols
@@ -271,6 +364,7 @@ def summary(holdout: SourceHoldout, uncertain_share: float = UNCERTAIN_SHARE) ->
     ai = [r for r in rates if r.side == "ai"]
     return {
         "pooled unseen AUROC": 100 * pooled_unseen_auroc(holdout),
+        "pooled unseen TPR at 1% FPR": 100 * pooled_unseen_tpr(holdout),
         "classic LOSO mean": 100 * float(np.mean([r.auroc for r in classic])),
         "classic LOSO worst": 100 * min(r.auroc for r in classic),
         "worst human called AI %": 100 * max(r.called_ai_share for r in rates if r.side == "human"),
