@@ -99,12 +99,13 @@ class Variant:
     clip_quantile: float = FUSION_CLIP_QUANTILE  # fusion columns held within their [q, 1 - q] training quantiles
     copies: bool = True  # the edited copies of the training texts (`kodetect.training.augment`) in heads and fusion
     copy_weight: float = 1.0  # an edited copy's row weight in the heads and the fusion
+    copy_labels: tuple[int, ...] = (0, 1)  # whose texts get their edited copies in (0 human, 1 AI)
 
     @property
     def head_key(self) -> tuple:
         """The settings one n-gram head depends on besides its view: variants sharing it reuse its fits."""
         return (self.ngram_c, self.source_weights, self.folds_by_source, self.shared_vocabulary, self.copies,
-                self.copy_weight)
+                self.copy_weight, self.copy_labels)
 
 
 VARIANTS = {v.name: v for v in (
@@ -135,6 +136,8 @@ VARIANTS = {v.name: v for v in (
     Variant("no-copies", "no edited copies in the heads or the fusion", copies=False),
     Variant("copy-weight-0.25", "edited copies at a quarter of an original's weight in the heads and the fusion",
             copy_weight=0.25),
+    Variant("human-copies-only", "edited copies of the human training texts only", copy_labels=(0,)),
+    Variant("ai-copies-only", "edited copies of the AI training texts only", copy_labels=(1,)),
     Variant("baseline-alone-no-copies", "the TF-IDF baseline's model trained as a head without the edited copies, "
             "scored alone (the report's baseline)", views=("baseline_vocabulary",), drop=("",), clip_quantile=0.0,
             copies=False),
@@ -261,7 +264,8 @@ def _head_columns(pools: Pools, variant: Variant, held_out: str):
     groups = np.array([e.group for e in pools.examples])
     copy_rows = len(pools.examples) + np.arange(len(pools.copy_of))
     originals = np.flatnonzero((np.arange(len(pools.examples)) < pools.n_train) & (groups != held_out))
-    kept_copies = (groups[pools.copy_of] != held_out) & variant.copies
+    kept_copies = (groups[pools.copy_of] != held_out) & variant.copies & np.isin(labels[pools.copy_of],
+                                                                                  variant.copy_labels)
     rows = np.concatenate([originals, copy_rows[kept_copies]])
     origin = np.concatenate([originals, pools.copy_of[kept_copies]])
     y, g = labels[origin], groups[origin]
