@@ -68,7 +68,7 @@ from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, pooled_uns
 from kodetect.eval.protocols import SourceHoldout, leave_one_source_out, out_of_source  # noqa: E402
 from kodetect.features.ngrams import VIEWS  # noqa: E402
 from kodetect.model.shipped import MIN_HANGUL  # noqa: E402
-from kodetect.training.augment import edited_copies  # noqa: E402
+from kodetect.training.augment import copy_weights, edited_copies  # noqa: E402
 from kodetect.training.dataset import build_sets  # noqa: E402
 from kodetect.training.featurize import featurize  # noqa: E402
 from kodetect.training.fit import (  # noqa: E402
@@ -97,15 +97,15 @@ class Variant:
     shared_vocabulary: int = 0  # keep n-grams seen in at least this many human and this many AI sources
     drop: tuple[str, ...] = field(default=())  # stylometric feature families left out (name prefixes)
     clip_quantile: float = FUSION_CLIP_QUANTILE  # fusion columns held within their [q, 1 - q] training quantiles
-    copies: bool = True  # the edited copies of the training texts (`kodetect.training.augment`) in heads and fusion
+    # Whose edited copies (`kodetect.training.augment`) the heads and the fusion train on: 0 human, 1 AI, () none.
+    copy_labels: tuple[int, ...] = (0, 1)
     copy_weight: float = 1.0  # an edited copy's row weight in the heads and the fusion
-    copy_labels: tuple[int, ...] = (0, 1)  # whose texts get their edited copies in (0 human, 1 AI)
 
     @property
     def head_key(self) -> tuple:
         """The settings one n-gram head depends on besides its view: variants sharing it reuse its fits."""
-        return (self.ngram_c, self.source_weights, self.folds_by_source, self.shared_vocabulary, self.copies,
-                self.copy_weight, self.copy_labels)
+        return (self.ngram_c, self.source_weights, self.folds_by_source, self.shared_vocabulary, self.copy_labels,
+                self.copy_weight)
 
 
 VARIANTS = {v.name: v for v in (
@@ -133,14 +133,14 @@ VARIANTS = {v.name: v for v in (
             views=("baseline_vocabulary",)),
     Variant("baseline-alone", "the TF-IDF baseline's model trained as a head (with the edited copies), scored alone",
             views=("baseline_vocabulary",), drop=("",), clip_quantile=0.0),
-    Variant("no-copies", "no edited copies in the heads or the fusion", copies=False),
+    Variant("no-copies", "no edited copies in the heads or the fusion", copy_labels=()),
     Variant("copy-weight-0.25", "edited copies at a quarter of an original's weight in the heads and the fusion",
             copy_weight=0.25),
     Variant("human-copies-only", "edited copies of the human training texts only", copy_labels=(0,)),
     Variant("ai-copies-only", "edited copies of the AI training texts only", copy_labels=(1,)),
     Variant("baseline-alone-no-copies", "the TF-IDF baseline's model trained as a head without the edited copies, "
             "scored alone (the report's baseline)", views=("baseline_vocabulary",), drop=("",), clip_quantile=0.0,
-            copies=False),
+            copy_labels=()),
     Variant("ngram-heads-only-unclipped", "the n-gram heads' logits alone in the fusion, used as they come",
             drop=("",), clip_quantile=0.0),
 )}
@@ -264,15 +264,13 @@ def _head_columns(pools: Pools, variant: Variant, held_out: str):
     groups = np.array([e.group for e in pools.examples])
     copy_rows = len(pools.examples) + np.arange(len(pools.copy_of))
     originals = np.flatnonzero((np.arange(len(pools.examples)) < pools.n_train) & (groups != held_out))
-    kept_copies = (groups[pools.copy_of] != held_out) & variant.copies & np.isin(labels[pools.copy_of],
-                                                                                  variant.copy_labels)
+    kept_copies = (groups[pools.copy_of] != held_out) & np.isin(labels[pools.copy_of], variant.copy_labels)
     rows = np.concatenate([originals, copy_rows[kept_copies]])
     origin = np.concatenate([originals, pools.copy_of[kept_copies]])
     y, g = labels[origin], groups[origin]
     weights = source_balanced_weights(y, g) if variant.source_weights else None
     if variant.copy_weight != 1.0:
-        weights = (np.ones(len(rows)) if weights is None else weights) * np.where(
-            rows >= len(pools.examples), variant.copy_weight, 1.0)
+        weights = (1.0 if weights is None else weights) * copy_weights(len(rows), len(originals), variant.copy_weight)
     test = np.flatnonzero((groups == held_out) | (np.arange(len(pools.examples)) >= pools.n_train))
     train_cols, test_cols = [], []
     for view in variant.views:
@@ -286,13 +284,11 @@ def _head_columns(pools: Pools, variant: Variant, held_out: str):
             mask = sp.diags(_shared_mask(counts, y, g, variant.shared_vocabulary).astype(float))
             counts, test_counts = (counts @ mask).tocsr(), (test_counts @ mask).tocsr()
         if view == "baseline_vocabulary":  # the baseline's own settings, whatever the variant's
-            originals_of = np.flatnonzero(rows < len(pools.examples))
-
-            def fit(subset: np.ndarray, c=counts, split=pools.vocabulary_split, originals=originals_of):
-                return fit_vocabulary_head(c[subset], y[subset], split, np.flatnonzero(np.isin(subset, originals)))
-
-            def logits(head, matrix):
-                return head.logits(matrix)
+            # `rows` lists the originals first: a position under len(originals) is an original text.
+            def fit(subset: np.ndarray, c=counts):
+                return fit_vocabulary_head(c[subset], y[subset], pools.vocabulary_split,
+                                           np.flatnonzero(subset < len(originals)))
+            logits = VocabularyHead.logits
         else:
             def fit(subset: np.ndarray, c=counts):
                 return _fit_head(c[subset], y[subset], variant.ngram_c, None if weights is None else weights[subset])
