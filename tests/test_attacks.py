@@ -10,6 +10,7 @@ from kodetect.eval.attacks import (
     attack_rng,
     comma_insert,
     ending_switch,
+    endings_in_register,
     mix_documents,
     particle_drop,
     spacing_errors,
@@ -142,6 +143,22 @@ def test_ending_switch_copula_after_vowel_and_consonant():
     for seed in range(10):
         out = ending_switch("이것은 사과입니다. 저것은 책입니다.", rng(seed))
         assert out in ("이것은 사과다. 저것은 책이다.", "이것은 사과예요. 저것은 책이에요.")
+
+
+def test_endings_in_register_moves_every_declarative_sentence_to_one_level():
+    text = "나는 학교에 간다. 그것은 사과입니다. 책을 읽었어요. 너는 어디 가니?"
+    assert endings_in_register(text, "polite") == "나는 학교에 가요. 그것은 사과예요. 책을 읽었어요. 너는 어디 가니?"
+    formal = "나는 학교에 갑니다. 그것은 사과입니다. 책을 읽었습니다. 너는 어디 가니?"
+    assert endings_in_register(text, "formal") == formal
+    with pytest.raises(ValueError, match="register"):
+        endings_in_register(text, "casual")
+
+
+def test_endings_in_register_undoes_an_ending_switch():
+    for seed in range(5):
+        switched = ending_switch(SAMPLE, rng(seed))
+        assert switched != SAMPLE
+        assert endings_in_register(switched, "polite") == endings_in_register(SAMPLE, "polite")
 
 
 def test_particle_drop_removes_only_case_particles():

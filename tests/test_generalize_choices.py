@@ -37,6 +37,8 @@ def test_fusion_only_variants_share_the_heads_of_the_shipped_recipe():
     shipped = VARIANTS["shipped"].head_key
     assert VARIANTS["no-clipping"].head_key == shipped
     assert VARIANTS["fusion-c-0.2"].head_key == shipped
+    assert VARIANTS["fusion-copy-weight-0.25"].head_key == shipped
+    assert VARIANTS["fusion-ai-copy-weight-0.25"].head_key == shipped
     assert VARIANTS["ngram-c-1"].head_key != shipped
     # Heads fitted with or without the edited copies, or with them lighter, are different fits.
     assert len({shipped, VARIANTS["no-copies"].head_key, VARIANTS["copy-weight-0.25"].head_key}) == 3

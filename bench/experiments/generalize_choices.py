@@ -36,7 +36,9 @@ third n-gram head on eojeols (`word_ngram`) was adopted: every reading moved the
 modes, and the worst held-out human source called AI at `low-fpr` halved. A fourth on character 4-grams
 (`char-4gram-head`), the TF-IDF baseline's own model as a head (`baseline-head`, `baseline-head-only`) and deep
 mode's fusion on more texts (`--deep-fusion-per-cell`) were not. Without the edited copies (`no-copies`) fast mode
-catches far more AI texts of unseen sources and calls far more of one human source AI; not adopted either.
+catches far more AI texts of unseen sources and calls far more of one human source AI; not adopted either. Neither
+can one side's copies go (`ai-copies-only`, `human-copies-only`; bench/experiments/copy_sides_attack.py reads what
+each does to the ending-switch attack) nor can the fusion take its copies at a lower weight (`fusion-copy-weight-*`).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ import argparse
 import shlex
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -63,6 +65,7 @@ from kodetect.calibration.thresholds import (  # noqa: E402
     UNCERTAIN_SHARE,
     source_balanced_weights,
 )
+from kodetect.eval.attacks import endings_in_register  # noqa: E402
 from kodetect.eval.data import data_dir  # noqa: E402
 from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, pooled_unseen_tpr  # noqa: E402
 from kodetect.eval.protocols import SourceHoldout, leave_one_source_out, out_of_source  # noqa: E402
@@ -100,6 +103,10 @@ class Variant:
     # Whose edited copies (`kodetect.training.augment`) the heads and the fusion train on: 0 human, 1 AI, () none.
     copy_labels: tuple[int, ...] = (0, 1)
     copy_weight: float = 1.0  # an edited copy's row weight in the heads and the fusion
+    # A copy's row weight in the fusion only, by its label (human, AI), on top of copy_weight; the heads are
+    # untouched, so such variants reuse the heads of the variant they differ from (deep mode's fusion takes
+    # its copies at DEEP_COPY_WEIGHT).
+    fusion_copy_weights: tuple[float, float] = (1.0, 1.0)
 
     @property
     def head_key(self) -> tuple:
@@ -141,6 +148,14 @@ VARIANTS = {v.name: v for v in (
     Variant("baseline-alone-no-copies", "the TF-IDF baseline's model trained as a head without the edited copies, "
             "scored alone (the report's baseline)", views=("baseline_vocabulary",), drop=("",), clip_quantile=0.0,
             copy_labels=()),
+    Variant("fusion-copy-weight-0.25", "edited copies at full weight in the heads, a quarter in the fusion (as deep "
+            "mode)", fusion_copy_weights=(0.25, 0.25)),
+    Variant("fusion-copy-weight-0", "edited copies in the heads only; the fusion is fitted on the originals",
+            fusion_copy_weights=(0.0, 0.0)),
+    Variant("fusion-human-copy-weight-0.25", "edited copies at full weight in the heads; in the fusion, the human "
+            "texts' copies at a quarter", fusion_copy_weights=(0.25, 1.0)),
+    Variant("fusion-ai-copy-weight-0.25", "edited copies at full weight in the heads; in the fusion, the AI texts' "
+            "copies at a quarter", fusion_copy_weights=(1.0, 0.25)),
     Variant("ngram-heads-only-unclipped", "the n-gram heads' logits alone in the fusion, used as they come",
             drop=("",), clip_quantile=0.0),
 )}
@@ -227,9 +242,15 @@ class Pools:
     vocabulary_split: int = 0  # the first word column of counts["baseline_vocabulary"], once built
 
 
-def load_pools() -> Pools:
+def load_pools(endings_in: str | None = None) -> Pools:
+    """The shipped pools and their edited copies; with `endings_in` (a speech level), every text's declarative
+    endings moved into it first (`endings_in_register`) and no copies: an ending switch would come back as the
+    original, so the model is robust to it by construction rather than by example."""
     train, validation = build_sets(data_dir(), MIN_HANGUL)
-    copies = edited_copies([e.text for e in train])
+    if endings_in:
+        train, validation = ([replace(e, text=endings_in_register(e.text, endings_in)) for e in pool]
+                             for pool in (train, validation))
+    copies = [] if endings_in else edited_copies([e.text for e in train])
     texts = [e.text for e in train + validation] + [text for _, text in copies]
     features, names, views = featurize(texts, progress=True)
     counts = {view: view_counts(views, view) for view in VIEWS}
@@ -330,6 +351,10 @@ def fit_and_score(pools: Pools, variant: Variant, held_out: str) -> tuple[np.nda
     keep = [i for i, name in enumerate(pools.names) if not name.startswith(variant.drop or ("\0",))]
     matrix = np.hstack([pools.features[rows][:, keep], *head_train])
     test_matrix = np.hstack([pools.features[test][:, keep], *head_test])
+    if variant.fusion_copy_weights != (1.0, 1.0):
+        is_copy = rows >= len(pools.examples)
+        factor = np.where(is_copy, np.asarray(variant.fusion_copy_weights)[y], 1.0)
+        weights = factor if weights is None else weights * factor
     return test, fusion_scores(matrix, test_matrix, y, weights, variant.fusion_c, variant.clip_quantile)
 
 
@@ -464,12 +489,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --deep-full-heads: comma-separated sizes; the fusion reads at most this many "
                              "training texts per source and side (a superset of deep mode's subsample), once per "
                              "size and C; the texts scored stay the same (default: deep mode's subsample)")
+    parser.add_argument("--endings-in", choices=("plain", "polite", "formal"),
+                        help="move every text's declarative endings into this speech level before anything else "
+                             "(training, held-out and threshold texts alike), without edited copies")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if data_dir() is None:
         print("../shared/data not found", file=sys.stderr)
         return 2
-    pools = load_pools() if args.variants or args.deep_full_heads else None
+    pools = load_pools(args.endings_in) if args.variants or args.deep_full_heads else None
     shares = [float(u) for u in filter(None, args.uncertain_shares.split(","))]
     rows = []
     for name in filter(None, args.variants.split(",")):
@@ -509,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     command += f" --deep-full-heads {args.deep_full_heads}" if args.deep_full_heads else ""
     command += f" --deep-fusion-per-cell {args.deep_fusion_per_cell}" if args.deep_fusion_per_cell else ""
     command += f" --uncertain-shares {args.uncertain_shares}" if args.uncertain_shares else ""
+    command += f" --endings-in {args.endings_in}" if args.endings_in else ""
     lines = [
         "# Fast mode's modelling choices, judged on sources left out of training",
         "",

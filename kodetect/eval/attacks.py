@@ -195,11 +195,11 @@ def _final_ending(tokens: Sequence[Morpheme]) -> int | None:
     return None
 
 
-def ending_switch(text: str, rng: random.Random) -> str:
-    """Move every declarative sentence into one speech level other than the text's dominant one, as an
-    editor rewriting 합니다-style answers into 한다-style prose would; questions and other endings stay."""
+def _declarative_endings(text: str) -> list[tuple[int, int, list[tuple[str, str]], str]]:
+    """(word start, word end, morphemes, register) of every declarative sentence-final word whose ending has a
+    speech level and that Kiwi rebuilds exactly as written (no punctuation or odd spelling inside it)."""
     kiwi = get_kiwi()
-    candidates = []  # (word start, word end, morphemes, register)
+    candidates = []
     for sentence in analyze(text).sentences:
         index = _final_ending(sentence.tokens)
         if index is None or sentence.tokens[index].form not in _REGISTER_OF_ENDING:
@@ -213,15 +213,33 @@ def ending_switch(text: str, rng: random.Random) -> str:
             first -= 1
         morphs = [(t.form, t.tag) for t in sentence.tokens[first : index + 1]]
         word = text[word_start : ending.start + ending.len]
-        # Only words Kiwi rebuilds exactly as written (no punctuation or odd spelling inside them).
         if kiwi.join(morphs) == word:
             candidates.append((word_start, ending.start + ending.len, morphs, _REGISTER_OF_ENDING[ending.form]))
+    return candidates
+
+
+def _endings_in(text: str, candidates: Sequence[tuple[int, int, list[tuple[str, str]], str]], register: str) -> str:
+    return _apply_edits(text, [(s, e, _conjugate(m, register)) for s, e, m, r in candidates if r != register])
+
+
+def ending_switch(text: str, rng: random.Random) -> str:
+    """Move every declarative sentence into one speech level other than the text's dominant one, as an
+    editor rewriting 합니다-style answers into 한다-style prose would; questions and other endings stay."""
+    candidates = _declarative_endings(text)
     if not candidates:
         return text
     counts = {r: sum(c[3] == r for c in candidates) for r in _REGISTERS}
     dominant = max(_REGISTERS, key=lambda r: counts[r])
     target = rng.choice([r for r in _REGISTERS if r != dominant])
-    return _apply_edits(text, [(s, e, _conjugate(m, target)) for s, e, m, r in candidates if r != target])
+    return _endings_in(text, candidates, target)
+
+
+def endings_in_register(text: str, register: str) -> str:
+    """Every declarative sentence moved into `register` (plain, polite or formal): the same rewrite as
+    `ending_switch` with a fixed target, so text that went through `ending_switch` comes back as before."""
+    if register not in _REGISTERS:
+        raise ValueError(f"register must be one of {', '.join(_REGISTERS)}, not {register!r}")
+    return _endings_in(text, _declarative_endings(text), register)
 
 
 _DROPPABLE = {"JKS": ("이", "가"), "JKO": ("을", "를"), "JX": ("은", "는")}
