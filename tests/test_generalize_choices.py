@@ -72,3 +72,14 @@ def test_the_baseline_head_is_the_tfidf_baseline_model():
     ours = fit_vocabulary_head(counts[:40], labels, split).logits(counts[40:])
     np.testing.assert_allclose(ours, tfidf_baseline_recipe(train, labels)(test), rtol=1e-4, atol=1e-4)
     assert VARIANTS["baseline-head"].views[-1] == "baseline_vocabulary"
+
+
+def test_the_per_source_table_lists_every_source_once_with_a_dash_where_a_variant_lacks_it():
+    from bench.experiments.generalize_choices import _per_source_table
+
+    table = _per_source_table({
+        "shipped": {("a", "human", 120): (0.5, 1.0), ("b", "ai", 200): (40.0, 10.0)},
+        "no-copies": {("b", "ai", 200): (55.25, 12.0)},
+    })
+    assert table[0] == "| held-out source | side | n | shipped | no-copies |"
+    assert table[2:] == ["| b | ai | 200 | 40.0 / 10.0 | 55.2 / 12.0 |", "| a | human | 120 | 0.5 / 1.0 | – |"]

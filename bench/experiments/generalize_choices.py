@@ -465,6 +465,25 @@ def deep_full_heads_holdout(pools: Pools, fusion_c: float = FUSION_C,
     return SourceHoldout(examples, scores, validation_mask, contrast)
 
 
+def per_source_rates(holdout: SourceHoldout, uncertain_share: float) -> dict[tuple[str, str, int], tuple[float, float]]:
+    """(source, side, n) -> (% called AI, % uncertain) at `low-fpr` cuts chosen without the source, n >= 100."""
+    return {(r.source, r.side, r.n): (100 * r.called_ai_share, 100 * r.uncertain_share)
+            for r in heldout_rates(holdout, uncertain_share) if r.mode == "low-fpr" and r.n >= 100}
+
+
+def _per_source_table(by_source: dict[str, dict[tuple[str, str, int], tuple[float, float]]]) -> list[str]:
+    names = list(by_source)
+    keys = sorted(set().union(*(set(rates) for rates in by_source.values())), key=lambda k: (k[1], k[0]))
+    return [
+        "| held-out source | side | n | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 3) + "|",
+        *(f"| {source} | {side} | {n} | "
+          + " | ".join("{:.1f} / {:.1f}".format(*by_source[name][key]) if key in by_source[name] else "–"
+                       for name in names) + " |"
+          for source, side, n in keys for key in [(source, side, n)]),
+    ]
+
+
 def _table(header: list[str], rows: list[tuple[str, str, dict[str, float]]]) -> list[str]:
     return [
         "| variant | what changes | " + " | ".join(header) + " |",
@@ -492,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endings-in", choices=("plain", "polite", "formal"),
                         help="move every text's declarative endings into this speech level before anything else "
                              "(training, held-out and threshold texts alike), without edited copies")
+    parser.add_argument("--per-source", action="store_true",
+                        help="also a table of every held-out source (n >= 100) at low-fpr cuts chosen without it: "
+                             "called AI and uncertain, per variant")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if data_dir() is None:
@@ -499,10 +521,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     pools = load_pools(args.endings_in) if args.variants or args.deep_full_heads else None
     shares = [float(u) for u in filter(None, args.uncertain_shares.split(","))]
-    rows = []
+    rows, by_source = [], {}
     for name in filter(None, args.variants.split(",")):
         started = time.time()
         holdout = holdout_of(pools, VARIANTS[name])
+        if args.per_source:
+            by_source[name] = per_source_rates(holdout, shares[0] if shares else UNCERTAIN_SHARE)
         for share in shares or [UNCERTAIN_SHARE]:
             numbers = summary(holdout, share)
             label = f"{name}, uncertain share {share}" if shares else name
@@ -538,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     command += f" --deep-fusion-per-cell {args.deep_fusion_per_cell}" if args.deep_fusion_per_cell else ""
     command += f" --uncertain-shares {args.uncertain_shares}" if args.uncertain_shares else ""
     command += f" --endings-in {args.endings_in}" if args.endings_in else ""
+    command += " --per-source" if args.per_source else ""
     lines = [
         "# Fast mode's modelling choices, judged on sources left out of training",
         "",
@@ -548,6 +573,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if rows:
         lines += _table(list(rows[0][2]), rows)
+    if by_source:
+        lines += ["", "Every held-out source (n >= 100) at `low-fpr` cuts chosen without it: % called AI / "
+                  "% uncertain.", "", *_per_source_table(by_source)]
     if deep_rows:
         lines += ["", "Deep mode, on its own pools (at most 120 training and 50 validation texts per source and side), "
                   "the same readings:", "", *_table(list(deep_rows[0][2]), deep_rows)]
