@@ -56,6 +56,18 @@ def test_augment_texts_keeps_labels_and_groups_copies_with_originals():
     assert list(groups[: len(FORMAL)]) == list(range(len(FORMAL)))
 
 
+def test_augment_texts_copies_only_the_labels_asked_for():
+    labels = np.arange(len(FORMAL)) % 2
+    both = augment_texts(FORMAL, labels)
+    for side in (0, 1):
+        texts, all_labels, groups = augment_texts(FORMAL, labels, copy_labels=(side,))
+        assert set(all_labels[len(FORMAL):]) == {side}
+        # The same copies as with both sides, the other side's left out.
+        assert texts[len(FORMAL):] == [t for t, y in zip(both[0][len(FORMAL):], both[1][len(FORMAL):], strict=True)
+                                       if y == side]
+    assert len(augment_texts(FORMAL, labels, copy_labels=())[0]) == len(FORMAL)
+
+
 def test_augment_examples_suffixes_ids():
     examples = [Example(f"id{i}", t, i % 2, "g", "essay", "x") for i, t in enumerate(FORMAL)]
     out = augment_examples(examples)

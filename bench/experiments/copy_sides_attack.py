@@ -36,13 +36,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kodetect.eval.attacks import ATTACKS, attack_rng, endings_in_register  # noqa: E402
-from kodetect.eval.data import data_dir, load_katfish, load_katfish_splits  # noqa: E402
+from bench.report.heldout import katfish_test_set  # noqa: E402
+from kodetect.eval.attacks import ATTACKS, REGISTERS, attack_rng, endings_in_register  # noqa: E402
+from kodetect.eval.data import data_dir  # noqa: E402
 from kodetect.eval.metrics import auroc, tpr_at_fpr  # noqa: E402
-from kodetect.eval.protocols import KATFISH_GENRES, KATFISH_TESTS  # noqa: E402
 from kodetect.model.shipped import MIN_HANGUL  # noqa: E402
-from kodetect.training.augment import edited_copies  # noqa: E402
-from kodetect.training.dataset import KATFISH_TRAIN_SEED, build_sets  # noqa: E402
+from kodetect.training.augment import augment_texts  # noqa: E402
+from kodetect.training.dataset import build_sets  # noqa: E402
 from kodetect.training.featurize import featurize  # noqa: E402
 from kodetect.training.fit import fit_heads, raw_scores  # noqa: E402
 
@@ -55,15 +55,13 @@ def fit(texts: list[str], labels: np.ndarray, copy_labels: tuple[int, ...],
         fusion_copy_weights: tuple[float, float] = (1.0, 1.0)):
     """fast mode's recipe (`recipe.fit_fast`) with copies of the texts of `copy_labels` only, a copy weighing
     `fusion_copy_weights[its label]` in the fusion head (the n-gram heads take copies at full weight)."""
-    copies = [(i, t) for i, t in edited_copies(texts) if labels[i] in copy_labels]
-    all_texts = [*texts, *(t for _, t in copies)]
-    all_labels = np.concatenate([labels, labels[[i for i, _ in copies]]]).astype(int)
-    groups = np.concatenate([np.arange(len(texts)), np.array([i for i, _ in copies], dtype=int)])
+    all_texts, all_labels, groups = augment_texts(texts, labels, copy_labels=copy_labels)
     features, names, views = featurize(all_texts, progress=False)
     weights = None
     if fusion_copy_weights != (1.0, 1.0):
         weights = np.where(np.arange(len(all_texts)) >= len(texts), np.asarray(fusion_copy_weights)[all_labels], 1.0)
-    return fit_heads(features, names, views, all_labels, groups=groups, fusion_weights=weights), len(copies)
+    heads = fit_heads(features, names, views, all_labels, groups=groups, fusion_weights=weights)
+    return heads, len(all_texts) - len(texts)
 
 
 def configurations(sides: str, fusion_weights: str) -> list[tuple[str, tuple[int, ...], tuple[float, float]]]:
@@ -73,16 +71,6 @@ def configurations(sides: str, fusion_weights: str) -> list[tuple[str, tuple[int
     for pair in filter(None, fusion_weights.split(",")):
         human, ai = (float(w) for w in pair.split("/"))
         out.append((f"both, fusion weights {human:g} / {ai:g}", SIDES["both"], (human, ai)))
-    return out
-
-
-def katfish_test() -> list[tuple[str, str, int]]:
-    splits = load_katfish_splits()
-    out = []
-    for genre in KATFISH_GENRES:
-        rows = {r["id"]: r for r in load_katfish(genre)}
-        ids = dict.fromkeys(i for t in KATFISH_TESTS for i in splits[genre][KATFISH_TRAIN_SEED][t])
-        out += [(i, rows[i]["text"], int(rows[i]["label"])) for i in ids]
     return out
 
 
@@ -106,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fusion-weights", default="",
                         help='comma-separated "human/AI" weights of the copies in the fusion head, copies of both '
                              'sides (default: none)')
-    parser.add_argument("--endings-in", choices=("plain", "polite", "formal"),
+    parser.add_argument("--endings-in", choices=REGISTERS,
                         help="one more row: no copies, and every text (training, clean and attacked) with its "
                              "declarative endings moved into this speech level before the model reads it")
     parser.add_argument("--out", type=Path, default=OUT)
@@ -117,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     train, validation = build_sets(data_dir(), MIN_HANGUL)
     texts, labels = [e.text for e in train], np.array([e.label for e in train])
-    sets = {"validation pool": [(e.id, e.text, e.label) for e in validation], "KatFish seed-42 test": katfish_test()}
+    sets = {"validation pool": [(e.id, e.text, e.label) for e in validation],
+            "KatFish seed-42 test": [(h.id, h.text, h.label) for h in katfish_test_set()]}
     attacked = {name: [ATTACKS[ATTACK](t, attack_rng(0, ATTACK, i)) for i, t, _ in rows] for name, rows in sets.items()}
     results = []
 

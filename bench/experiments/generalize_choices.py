@@ -65,7 +65,7 @@ from kodetect.calibration.thresholds import (  # noqa: E402
     UNCERTAIN_SHARE,
     source_balanced_weights,
 )
-from kodetect.eval.attacks import endings_in_register  # noqa: E402
+from kodetect.eval.attacks import REGISTERS, endings_in_register  # noqa: E402
 from kodetect.eval.data import data_dir  # noqa: E402
 from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, pooled_unseen_tpr  # noqa: E402
 from kodetect.eval.protocols import SourceHoldout, leave_one_source_out, out_of_source  # noqa: E402
@@ -477,10 +477,10 @@ def _per_source_table(by_source: dict[str, dict[tuple[str, str, int], tuple[floa
     return [
         "| held-out source | side | n | " + " | ".join(names) + " |",
         "|---" * (len(names) + 3) + "|",
-        *(f"| {source} | {side} | {n} | "
+        *("| " + " | ".join(map(str, key)) + " | "
           + " | ".join("{:.1f} / {:.1f}".format(*by_source[name][key]) if key in by_source[name] else "–"
                        for name in names) + " |"
-          for source, side, n in keys for key in [(source, side, n)]),
+          for key in keys),
     ]
 
 
@@ -508,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --deep-full-heads: comma-separated sizes; the fusion reads at most this many "
                              "training texts per source and side (a superset of deep mode's subsample), once per "
                              "size and C; the texts scored stay the same (default: deep mode's subsample)")
-    parser.add_argument("--endings-in", choices=("plain", "polite", "formal"),
+    parser.add_argument("--endings-in", choices=REGISTERS,
                         help="move every text's declarative endings into this speech level before anything else "
                              "(training, held-out and threshold texts alike), without edited copies")
     parser.add_argument("--per-source", action="store_true",

@@ -94,7 +94,7 @@ def _drop(results: dict[str, dict], name: str) -> float:
 
 def run(ctx: Context) -> Section:
     section = Section("attacks", "Robustness: edits people make, and mixed documents", data_files=KATFISH_FILES)
-    texts = katfish_test_set(ctx)
+    texts = katfish_test_set()
     # Texts per (genre, side): every one in a full run of fast mode; deep mode pays an LM pass per edited text.
     caps = {"fast": 15 if ctx.settings.quick else None, "deep": ctx.settings.deep_per_group}
     attacks = {"fast": list(ATTACKS), "deep": list(DEEP_ATTACKS)}

@@ -107,7 +107,7 @@ INTRO = (
 def run(ctx: Context) -> Section:
     section = Section("calibration", "Calibration and false positives of the shipped models",
                       data_files=DEV_FILES + KATFISH_FILES)
-    texts = validation_set(ctx) + katfish_test_set(ctx)
+    texts = validation_set(ctx) + katfish_test_set()
     results: dict[str, Scored] = {}
     for mode in ctx.modes():
         results[mode] = _shipped(ctx, texts, mode)

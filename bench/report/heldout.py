@@ -74,7 +74,7 @@ def validation_set(ctx: Context) -> list[HeldOut]:
     return [HeldOut("validation", e.id, e.text, e.label, e.genre, e.group, e.generator) for e in validation]
 
 
-def katfish_test_set(ctx: Context) -> list[HeldOut]:
+def katfish_test_set() -> list[HeldOut]:
     """The union of the seed-42 test splits; the reserved humans, shared by the three tests, once."""
     splits = load_katfish_splits()
     out = []
@@ -95,7 +95,7 @@ def originals(ctx: Context) -> list[HeldOut]:
     for e in validation_set(ctx):
         row = ctx.rows_by_id[e.id]
         out.append(HeldOut("validation", e.id, row["text"], e.label, e.genre, source_group(row), e.generator))
-    return out + katfish_test_set(ctx)
+    return out + katfish_test_set()
 
 
 def score(detector, texts: Sequence[str], what: str) -> np.ndarray:

@@ -68,7 +68,7 @@ def _mode_blocks(mode: str, detector, m: dict[str, np.ndarray], documents: int) 
 
 def run(ctx: Context) -> Section:
     section = Section("sentences", "Sentence scores: calibration on mixed documents", data_files=KATFISH_FILES)
-    texts = [Example(h.id, h.text, h.label, h.group, h.genre, h.generator) for h in katfish_test_set(ctx)]
+    texts = [Example(h.id, h.text, h.label, h.group, h.genre, h.generator) for h in katfish_test_set()]
     documents = mixed_documents(texts, seed=SEED)
     section.blocks.append(
         "Each reserved human text of the KatFish seed-42 test splits interleaved paragraph by paragraph with an AI "

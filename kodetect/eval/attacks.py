@@ -160,7 +160,7 @@ _REGISTER_OF_ENDING = {
     "어요": "polite", "아요": "polite", "에요": "polite", "예요": "polite", "여요": "polite",
     "습니다": "formal", "ᆸ니다": "formal",
 }  # fmt: skip
-_REGISTERS = ("plain", "polite", "formal")
+REGISTERS = ("plain", "polite", "formal")
 _ACTION_STEMS = frozenset({"VV", "XSV"})  # take -는다/-ㄴ다 in the plain present; adjectives take -다
 
 
@@ -228,17 +228,17 @@ def ending_switch(text: str, rng: random.Random) -> str:
     candidates = _declarative_endings(text)
     if not candidates:
         return text
-    counts = {r: sum(c[3] == r for c in candidates) for r in _REGISTERS}
-    dominant = max(_REGISTERS, key=lambda r: counts[r])
-    target = rng.choice([r for r in _REGISTERS if r != dominant])
+    counts = {r: sum(c[3] == r for c in candidates) for r in REGISTERS}
+    dominant = max(REGISTERS, key=lambda r: counts[r])
+    target = rng.choice([r for r in REGISTERS if r != dominant])
     return _endings_in(text, candidates, target)
 
 
 def endings_in_register(text: str, register: str) -> str:
     """Every declarative sentence moved into `register` (plain, polite or formal): the same rewrite as
     `ending_switch` with a fixed target, so text that went through `ending_switch` comes back as before."""
-    if register not in _REGISTERS:
-        raise ValueError(f"register must be one of {', '.join(_REGISTERS)}, not {register!r}")
+    if register not in REGISTERS:
+        raise ValueError(f"register must be one of {', '.join(REGISTERS)}, not {register!r}")
     return _endings_in(text, _declarative_endings(text), register)
 
 

@@ -15,7 +15,7 @@ copy (cached) serves them all.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -61,11 +61,12 @@ def augment_examples(examples: Sequence[Example], seed: int = 0) -> list[Example
 
 
 def augment_texts(
-    texts: Sequence[str], labels: np.ndarray, seed: int = 0
+    texts: Sequence[str], labels: np.ndarray, seed: int = 0, copy_labels: Collection[int] = (0, 1)
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Texts and labels with the edited copies appended, and each row's group (its original's index)."""
-    copies = edited_copies(texts, seed)
+    """Texts and labels with the edited copies appended, and each row's group (its original's index).
+    `copy_labels`: whose texts get copies (the recipes copy both sides; experiments read one side's worth)."""
     labels = np.asarray(labels)
+    copies = [(i, text) for i, text in edited_copies(texts, seed) if labels[i] in copy_labels]
     all_texts = [*texts, *(text for _, text in copies)]
     all_labels = np.concatenate([labels, labels[[i for i, _ in copies]]]).astype(labels.dtype)
     groups = np.concatenate([np.arange(len(texts)), np.array([i for i, _ in copies], dtype=int)])
