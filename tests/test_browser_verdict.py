@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_browser_waiting import ORIGIN, page  # noqa: F401  (the fixture)
+from test_browser_waiting import CHROMIUM, ORIGIN, page  # noqa: F401  (the fixture)
+
+# The fixture's module skips itself without Chromium; a module that borrows the fixture must say so too.
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install chromium)")
 
 TEXT = "검사할 글입니다. " * 20
 
