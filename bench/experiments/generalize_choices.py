@@ -124,6 +124,7 @@ class Variant:
     neighbour_columns: str = ""
     fusion: str = "logistic"  # or "boosted": gradient-boosted trees on the same columns
     neighbours: int = NEIGHBOURS
+    genre_dimensions: int = GENRE_DIMENSIONS
 
     @property
     def head_key(self) -> tuple:
@@ -187,6 +188,10 @@ VARIANTS = {v.name: v for v in (
             neighbours=10),
     Variant("neighbour-contrast-heads-50", "as neighbour-contrast-heads, 50 neighbours", neighbour_columns="heads",
             neighbours=50),
+    Variant("neighbour-contrast-heads-50-dims-32", "as neighbour-contrast-heads-50, a 32-dimensional genre space",
+            neighbour_columns="heads", neighbours=50, genre_dimensions=32),
+    Variant("neighbour-contrast-heads-50-dims-128", "as neighbour-contrast-heads-50, a 128-dimensional genre space",
+            neighbour_columns="heads", neighbours=50, genre_dimensions=128),
     Variant("fusion-boosted", "the fusion as gradient-boosted trees (depth 3, 200 rounds, leaves of >= 100 texts)",
             fusion="boosted"),
     Variant("ngram-heads-only-unclipped", "the n-gram heads' logits alone in the fusion, used as they come",
@@ -420,7 +425,8 @@ def fit_and_score(pools: Pools, variant: Variant, held_out: str) -> tuple[np.nda
     if variant.neighbour_columns:
         n_style = len(keep)
         matrix, test_matrix = neighbour_contrast(pools, rows, test, held_out, matrix, test_matrix, n_style,
-                                                 variant.neighbour_columns, variant.neighbours)
+                                                 variant.neighbour_columns, variant.neighbours,
+                                                 variant.genre_dimensions)
     if variant.fusion_copy_weights != (1.0, 1.0):
         is_copy = rows >= len(pools.examples)
         factor = np.where(is_copy, np.asarray(variant.fusion_copy_weights)[y], 1.0)
@@ -429,7 +435,8 @@ def fit_and_score(pools: Pools, variant: Variant, held_out: str) -> tuple[np.nda
                                variant.fusion)
 
 
-def genre_embedding(pools: Pools, fit_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def genre_embedding(pools: Pools, fit_rows: np.ndarray, rows: np.ndarray,
+                    dimensions: int = GENRE_DIMENSIONS) -> np.ndarray:
     """Unit vectors of `rows` in a low-rank space of character n-gram TF-IDF fitted on `fit_rows` only: what
     the texts are about and how they are laid out, to find the human writing a text is most like."""
     from sklearn.decomposition import TruncatedSVD
@@ -438,13 +445,14 @@ def genre_embedding(pools: Pools, fit_rows: np.ndarray, rows: np.ndarray) -> np.
 
     counts = pools.counts["char_ngram"]
     idf = fit_idf(counts[fit_rows])
-    svd = TruncatedSVD(min(GENRE_DIMENSIONS, len(fit_rows) - 1), random_state=0).fit(tfidf(counts[fit_rows], idf))
+    svd = TruncatedSVD(min(dimensions, len(fit_rows) - 1), random_state=0).fit(tfidf(counts[fit_rows], idf))
     embedded = svd.transform(tfidf(counts[rows], idf))
     return embedded / np.maximum(np.linalg.norm(embedded, axis=1, keepdims=True), 1e-12)
 
 
 def neighbour_contrast(pools: Pools, rows: np.ndarray, test: np.ndarray, held_out: str, matrix: np.ndarray,
-                       test_matrix: np.ndarray, n_style: int, how: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+                       test_matrix: np.ndarray, n_style: int, how: str, k: int,
+                       dimensions: int = GENRE_DIMENSIONS) -> tuple[np.ndarray, np.ndarray]:
     """The fusion's columns read against the `k` human training texts nearest in genre, never of a text's own
     source: a training text then sees references as a text of an unseen source does, and a genre that only one
     side of the data has (AI tweets, human petitions) is compared with the people who write most like it."""
@@ -455,7 +463,7 @@ def neighbour_contrast(pools: Pools, rows: np.ndarray, test: np.ndarray, held_ou
     reference = np.flatnonzero((rows < n) & (labels[np.minimum(rows, n - 1)] == 0))  # positions in `rows`
     fit_rows = rows[rows < n]
     everything = np.concatenate([rows, test])
-    embedded = genre_embedding(pools, fit_rows, everything)
+    embedded = genre_embedding(pools, fit_rows, everything, dimensions)
     reference_vectors = embedded[reference]
     reference_groups = groups[origin[reference]]
     # Only training rows lose their own source: a scored text of a trained source has it as a reference in use.
