@@ -110,7 +110,7 @@ def test_a_training_text_is_contrasted_with_human_texts_of_other_sources_only(mo
     heads = np.array([[0.0], [2.0], [4.0], [6.0], [8.0]])
     matrix = np.hstack([style, heads])
     test_matrix = np.array([[5.0, 1.0]])
-    train, scored = experiment.neighbour_contrast(pools, rows, test, "x", matrix, test_matrix, 1, "append", 1)
+    train, scored = experiment.neighbour_contrast(pools, rows, test, matrix, test_matrix, 1, "append", 1)
     # Rows 0, 1 and the copy of 0 (source a) can only reach b's human text; b's reaches a's (row 0 or 1: equally
     # near, k = 1); c's AI text any human's.
     np.testing.assert_allclose(train[[0, 1, 4], 2:], [[1 - 10, 0 - 4], [3 - 10, 2 - 4], [1 - 10, 8 - 4]])
@@ -118,7 +118,7 @@ def test_a_training_text_is_contrasted_with_human_texts_of_other_sources_only(mo
     # A scored text of a trained source keeps its source's people as references: nearest of all three.
     assert scored[0, 2] in (5 - 1, 5 - 3, 5 - 10)
     np.testing.assert_allclose(train[:, :2], matrix)
-    heads_only, _ = experiment.neighbour_contrast(pools, rows, test, "x", matrix, test_matrix, 1, "heads", 1)
+    heads_only, _ = experiment.neighbour_contrast(pools, rows, test, matrix, test_matrix, 1, "heads", 1)
     np.testing.assert_allclose(heads_only[:, 2], train[:, 3])
     assert heads_only.shape[1] == 3
 

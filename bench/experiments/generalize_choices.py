@@ -58,7 +58,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -279,18 +279,16 @@ class Pools:
     view_strings: dict[str, list[str]] = field(default_factory=dict)  # the shipped views' strings, one per row
     vocabulary_split: int = 0  # the first word column of counts["baseline_vocabulary"], once built
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """What the heads fitted on these pools depend on: every row's text, label and source, and the split."""
-        if not hasattr(self, "_digest"):
-            h = hashlib.sha256(str(self.n_train).encode())
-            for e in self.examples:
-                h.update(f"{e.label}\0{e.group}\0{e.text}\0".encode())
-            for text in self.texts[len(self.examples):]:
-                h.update(f"{text}\0".encode())
-            h.update(self.copy_of.tobytes())
-            self._digest = h.hexdigest()
-        return self._digest
+        h = hashlib.sha256(str(self.n_train).encode())
+        for e in self.examples:
+            h.update(f"{e.label}\0{e.group}\0{e.text}\0".encode())
+        for text in self.texts[len(self.examples):]:
+            h.update(f"{text}\0".encode())
+        h.update(self.copy_of.tobytes())
+        return h.hexdigest()
 
 
 def load_pools(endings_in: str | None = None) -> Pools:
@@ -347,8 +345,9 @@ def _head_columns(pools: Pools, variant: Variant, held_out: str):
     train_cols, test_cols = [], []
     for view in variant.views:
         key = (*variant.head_key, view, held_out)
-        if key not in _HEAD_COLUMNS and _head_file(pools, key).exists():
-            with np.load(_head_file(pools, key)) as stored:
+        kept = _head_file(pools, key)
+        if key not in _HEAD_COLUMNS and kept.exists():
+            with np.load(kept) as stored:
                 _HEAD_COLUMNS[key] = (stored["train"], stored["test"])
         if key in _HEAD_COLUMNS:
             train_cols.append(_HEAD_COLUMNS[key][0])
@@ -374,8 +373,8 @@ def _head_columns(pools: Pools, variant: Variant, held_out: str):
         for a, b in StratifiedGroupKFold(STACKING_FOLDS, shuffle=True, random_state=0).split(counts, y, fold_groups):
             oof[b] = logits(fit(a), counts[b])
         _HEAD_COLUMNS[key] = (oof[:, None], logits(head, test_counts)[:, None])
-        _head_file(pools, key).parent.mkdir(parents=True, exist_ok=True)
-        np.savez(_head_file(pools, key), train=_HEAD_COLUMNS[key][0], test=_HEAD_COLUMNS[key][1])
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(kept, train=_HEAD_COLUMNS[key][0], test=_HEAD_COLUMNS[key][1])
         train_cols.append(_HEAD_COLUMNS[key][0])
         test_cols.append(_HEAD_COLUMNS[key][1])
     return rows, y, weights, test, train_cols, test_cols
@@ -424,7 +423,7 @@ def fit_and_score(pools: Pools, variant: Variant, held_out: str) -> tuple[np.nda
     test_matrix = np.hstack([pools.features[test][:, keep], *head_test])
     if variant.neighbour_columns:
         n_style = len(keep)
-        matrix, test_matrix = neighbour_contrast(pools, rows, test, held_out, matrix, test_matrix, n_style,
+        matrix, test_matrix = neighbour_contrast(pools, rows, test, matrix, test_matrix, n_style,
                                                  variant.neighbour_columns, variant.neighbours,
                                                  variant.genre_dimensions)
     if variant.fusion_copy_weights != (1.0, 1.0):
@@ -450,7 +449,7 @@ def genre_embedding(pools: Pools, fit_rows: np.ndarray, rows: np.ndarray,
     return embedded / np.maximum(np.linalg.norm(embedded, axis=1, keepdims=True), 1e-12)
 
 
-def neighbour_contrast(pools: Pools, rows: np.ndarray, test: np.ndarray, held_out: str, matrix: np.ndarray,
+def neighbour_contrast(pools: Pools, rows: np.ndarray, test: np.ndarray, matrix: np.ndarray,
                        test_matrix: np.ndarray, n_style: int, how: str, k: int,
                        dimensions: int = GENRE_DIMENSIONS) -> tuple[np.ndarray, np.ndarray]:
     """The fusion's columns read against the `k` human training texts nearest in genre, never of a text's own
@@ -459,8 +458,8 @@ def neighbour_contrast(pools: Pools, rows: np.ndarray, test: np.ndarray, held_ou
     n = len(pools.examples)
     groups = np.array([e.group for e in pools.examples])
     labels = np.array([e.label for e in pools.examples])
-    origin = np.where(rows >= n, pools.copy_of[np.maximum(rows - n, 0)], rows)
-    reference = np.flatnonzero((rows < n) & (labels[np.minimum(rows, n - 1)] == 0))  # positions in `rows`
+    origin = np.concatenate([np.arange(n), pools.copy_of])[rows]  # a copy's original, an original itself
+    reference = np.flatnonzero((rows < n) & (labels[origin] == 0))  # positions in `rows`
     fit_rows = rows[rows < n]
     everything = np.concatenate([rows, test])
     embedded = genre_embedding(pools, fit_rows, everything, dimensions)
@@ -518,14 +517,14 @@ def holdout_of(pools: Pools, variant: Variant) -> SourceHoldout:
 def with_attack_rows(pools: Pools) -> tuple[Pools, np.ndarray, np.ndarray]:
     """The pools with KatFish's seed-42 test texts (which no fit here sees) added to the validation pool twice,
     as written and ending-switched (`copy_sides_attack.py`'s attack and rng); and those rows' positions."""
+    from bench.experiments.copy_sides_attack import ATTACK
     from bench.report.heldout import katfish_test_set
     from kodetect.eval.attacks import ATTACKS, attack_rng
     from kodetect.training.dataset import Example
 
-    attack = "ending-switch"
     test = katfish_test_set()
     extra = [Example(h.id, h.text, h.label, "katfish-test", h.genre, h.generator) for h in test]
-    extra += [Example(f"{h.id}#switched", ATTACKS[attack](h.text, attack_rng(0, attack, h.id)), h.label,
+    extra += [Example(f"{h.id}#switched", ATTACKS[ATTACK](h.text, attack_rng(0, ATTACK, h.id)), h.label,
                       "katfish-test-switched", h.genre, h.generator) for h in test]
     features, _, views = featurize([e.text for e in extra], progress=False)
     n = len(pools.examples)
@@ -538,11 +537,12 @@ def with_attack_rows(pools: Pools) -> tuple[Pools, np.ndarray, np.ndarray]:
     return grown, n + np.arange(len(test)), n + len(test) + np.arange(len(test))
 
 
-def attack_readings(pools: Pools, variant: Variant) -> dict[str, float]:
-    """The variant fitted on the whole training pool, read on KatFish's test texts clean and ending-switched."""
+def attack_readings(attack_pools: tuple[Pools, np.ndarray, np.ndarray], variant: Variant) -> dict[str, float]:
+    """The variant fitted on the whole training pool, read on KatFish's test texts clean and ending-switched
+    (`attack_pools`: what `with_attack_rows` returns)."""
     from bench.experiments.copy_sides_attack import readings
 
-    grown, clean, switched = with_attack_rows(pools)
+    grown, clean, switched = attack_pools
     rows, raw = fit_and_score(grown, variant, "(none)")
     at = {int(r): i for i, r in enumerate(rows)}
     y = np.array([grown.examples[r].label for r in clean])
@@ -691,10 +691,11 @@ def main(argv: list[str] | None = None) -> int:
     pools = load_pools(args.endings_in) if args.variants or args.deep_full_heads else None
     shares = [float(u) for u in filter(None, args.uncertain_shares.split(","))]
     rows, by_source, attacked = [], {}, []
+    attack_pools = with_attack_rows(pools) if args.attack and pools else None
     for name in filter(None, args.variants.split(",")):
         started = time.time()
-        if args.attack:
-            attacked.append((name, VARIANTS[name].what, attack_readings(pools, VARIANTS[name])))
+        if attack_pools:
+            attacked.append((name, VARIANTS[name].what, attack_readings(attack_pools, VARIANTS[name])))
             print(f"{name} against the ending switch: {attacked[-1][2]}", file=sys.stderr, flush=True)
         holdout = holdout_of(pools, VARIANTS[name])
         if args.per_source:
