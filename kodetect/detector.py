@@ -35,6 +35,7 @@ from kodetect.detection import (
 )
 from kodetect.errors import ExtraMissing, InputError, ModelError
 from kodetect.explain import TextContext, Windows, feature_evidence, tampering_evidence
+from kodetect.features.genre import contrast_feature
 from kodetect.features.language_model import LM_FEATURES, lm_features_by_span
 from kodetect.features.stylometry import features_from_stats
 from kodetect.features.vector import DocumentRuns, Prepared, Run, document_run, document_runs, ngram_views, prepare
@@ -304,6 +305,9 @@ class Detector:
     def _feature_matrix(self, prepared: Prepared, runs: list[Run]) -> np.ndarray:
         """One row of the fusion model's features per run, in the order of `runs`."""
         lm_rows = self._lm_features(prepared, [run.span for run in runs])
+        # Genre is the whole document's: a sentence's window is read against the people nearest to its document.
+        genre_means = (self._model.genre_means(ngram_views(document_run(prepared).sentences))
+                       if self._model.genre is not None else {})
         rows = []
         for i, run in enumerate(runs):
             features = features_from_stats(run.stats)
@@ -311,6 +315,8 @@ class Detector:
                 features[head_feature(view)] = head_logit
             if lm_rows is not None:
                 features.update(lm_rows[i])
+            for column, mean in genre_means.items():
+                features[contrast_feature(column)] = features[column] - mean
             rows.append([features[name] for name in self._model.fusion.names])
         return np.array(rows, dtype=float)
 

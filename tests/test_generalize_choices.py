@@ -104,7 +104,7 @@ def test_a_training_text_is_contrasted_with_human_texts_of_other_sources_only(mo
     # Training: rows 0-3 (sources a, a, b, c; row 3 is AI); validation: row 4 (source a); one copy of row 0 (row 5).
     pools = _tiny_pools(["a", "a", "b", "c", "a"], [0, 0, 0, 1, 0], 4, [0])
     # Every text the same genre: the nearest humans are decided by the exclusions alone.
-    monkeypatch.setattr(experiment, "genre_embedding", lambda p, fit, rows, dims: np.ones((len(rows), 1)))
+    monkeypatch.setattr(experiment, "genre_embedding", lambda p, fit, rows, *sizes: np.ones((len(rows), 1)))
     rows, test = np.array([0, 1, 2, 3, 5]), np.array([4])
     style = np.array([[1.0], [3.0], [10.0], [7.0], [1.0]])
     heads = np.array([[0.0], [2.0], [4.0], [6.0], [8.0]])

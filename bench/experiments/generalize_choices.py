@@ -78,7 +78,8 @@ from kodetect.eval.attacks import REGISTERS, endings_in_register  # noqa: E402
 from kodetect.eval.data import data_dir  # noqa: E402
 from kodetect.eval.heldout import heldout_rates, pooled_unseen_auroc, pooled_unseen_tpr  # noqa: E402
 from kodetect.eval.protocols import SourceHoldout, leave_one_source_out, out_of_source  # noqa: E402
-from kodetect.features.ngrams import VIEWS  # noqa: E402
+from kodetect.features.genre import neighbour_means  # noqa: E402
+from kodetect.features.ngrams import N_BUCKETS, VIEWS  # noqa: E402
 from kodetect.model.shipped import MIN_HANGUL  # noqa: E402
 from kodetect.training.augment import copy_weights, edited_copies  # noqa: E402
 from kodetect.training.dataset import build_sets  # noqa: E402
@@ -125,6 +126,7 @@ class Variant:
     fusion: str = "logistic"  # or "boosted": gradient-boosted trees on the same columns
     neighbours: int = NEIGHBOURS
     genre_dimensions: int = GENRE_DIMENSIONS
+    genre_buckets: int = N_BUCKETS  # the genre space reads this many of the most common character n-gram buckets
 
     @property
     def head_key(self) -> tuple:
@@ -192,6 +194,9 @@ VARIANTS = {v.name: v for v in (
             neighbour_columns="heads", neighbours=50, genre_dimensions=32),
     Variant("neighbour-contrast-heads-50-dims-128", "as neighbour-contrast-heads-50, a 128-dimensional genre space",
             neighbour_columns="heads", neighbours=50, genre_dimensions=128),
+    Variant("neighbour-contrast-heads-50-buckets-20000", "as neighbour-contrast-heads-50, the genre space on the "
+            "20,000 most common character n-gram buckets (as the product stores it)", neighbour_columns="heads",
+            neighbours=50, genre_buckets=20_000),
     Variant("fusion-boosted", "the fusion as gradient-boosted trees (depth 3, 200 rounds, leaves of >= 100 texts)",
             fusion="boosted"),
     Variant("ngram-heads-only-unclipped", "the n-gram heads' logits alone in the fusion, used as they come",
@@ -425,7 +430,7 @@ def fit_and_score(pools: Pools, variant: Variant, held_out: str) -> tuple[np.nda
         n_style = len(keep)
         matrix, test_matrix = neighbour_contrast(pools, rows, test, matrix, test_matrix, n_style,
                                                  variant.neighbour_columns, variant.neighbours,
-                                                 variant.genre_dimensions)
+                                                 variant.genre_dimensions, variant.genre_buckets)
     if variant.fusion_copy_weights != (1.0, 1.0):
         is_copy = rows >= len(pools.examples)
         factor = np.where(is_copy, np.asarray(variant.fusion_copy_weights)[y], 1.0)
@@ -435,23 +440,19 @@ def fit_and_score(pools: Pools, variant: Variant, held_out: str) -> tuple[np.nda
 
 
 def genre_embedding(pools: Pools, fit_rows: np.ndarray, rows: np.ndarray,
-                    dimensions: int = GENRE_DIMENSIONS) -> np.ndarray:
-    """Unit vectors of `rows` in a low-rank space of character n-gram TF-IDF fitted on `fit_rows` only: what
-    the texts are about and how they are laid out, to find the human writing a text is most like."""
-    from sklearn.decomposition import TruncatedSVD
-
-    from kodetect.features.ngrams import fit_idf, tfidf
+                    dimensions: int = GENRE_DIMENSIONS, buckets: int = N_BUCKETS) -> np.ndarray:
+    """Unit vectors of `rows` in the product's genre space (`kodetect.features.genre`) fitted on `fit_rows`
+    only, over their `buckets` most common character n-gram buckets."""
+    from kodetect.features.genre import fit_genre_space
 
     counts = pools.counts["char_ngram"]
-    idf = fit_idf(counts[fit_rows])
-    svd = TruncatedSVD(min(dimensions, len(fit_rows) - 1), random_state=0).fit(tfidf(counts[fit_rows], idf))
-    embedded = svd.transform(tfidf(counts[rows], idf))
-    return embedded / np.maximum(np.linalg.norm(embedded, axis=1, keepdims=True), 1e-12)
+    return fit_genre_space(counts[fit_rows], dimensions, buckets).embed(counts[rows])
 
 
 def neighbour_contrast(pools: Pools, rows: np.ndarray, test: np.ndarray, matrix: np.ndarray,
                        test_matrix: np.ndarray, n_style: int, how: str, k: int,
-                       dimensions: int = GENRE_DIMENSIONS) -> tuple[np.ndarray, np.ndarray]:
+                       dimensions: int = GENRE_DIMENSIONS, buckets: int = N_BUCKETS,
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """The fusion's columns read against the `k` human training texts nearest in genre, never of a text's own
     source: a training text then sees references as a text of an unseen source does, and a genre that only one
     side of the data has (AI tweets, human petitions) is compared with the people who write most like it."""
@@ -462,23 +463,16 @@ def neighbour_contrast(pools: Pools, rows: np.ndarray, test: np.ndarray, matrix:
     reference = np.flatnonzero((rows < n) & (labels[origin] == 0))  # positions in `rows`
     fit_rows = rows[rows < n]
     everything = np.concatenate([rows, test])
-    embedded = genre_embedding(pools, fit_rows, everything, dimensions)
+    embedded = genre_embedding(pools, fit_rows, everything, dimensions, buckets)
     reference_vectors = embedded[reference]
     reference_groups = groups[origin[reference]]
     # Only training rows lose their own source: a scored text of a trained source has it as a reference in use.
     own_groups = np.concatenate([groups[origin], np.full(len(test), "")])
     values = np.vstack([matrix, test_matrix])
-    means = np.empty_like(values)
-    closeness = np.empty(len(everything))
-    for start in range(0, len(everything), 2048):
-        stop = min(start + 2048, len(everything))
-        similarity = embedded[start:stop] @ reference_vectors.T
-        similarity[own_groups[start:stop, None] == reference_groups[None, :]] = -np.inf
-        nearest = np.argpartition(-similarity, k, axis=1)[:, :k]
-        means[start:stop] = matrix[reference[nearest]].mean(axis=1)
-        closeness[start:stop] = np.clip(np.take_along_axis(similarity, nearest, axis=1).mean(axis=1), 0.0, 1.0)
-    contrast = values - means
+    contrast = values - neighbour_means(embedded, reference_vectors, matrix[reference], k, own_groups,
+                                        reference_groups)
     if how == "shrunk":
+        closeness = _closeness(embedded, reference_vectors, k, own_groups, reference_groups)
         contrast, how = contrast * closeness[:, None], "append"
     if how == "append":
         combined = np.hstack([values, contrast])
@@ -487,6 +481,19 @@ def neighbour_contrast(pools: Pools, rows: np.ndarray, test: np.ndarray, matrix:
     else:
         combined = np.hstack([contrast[:, :n_style], values[:, n_style:]])
     return combined[:len(rows)], combined[len(rows):]
+
+
+def _closeness(embedded: np.ndarray, reference_vectors: np.ndarray, k: int, own_groups: np.ndarray,
+               reference_groups: np.ndarray) -> np.ndarray:
+    """Each row's mean cosine similarity to its k nearest allowed references, within [0, 1]."""
+    closeness = np.empty(len(embedded))
+    for start in range(0, len(embedded), 2048):
+        stop = min(start + 2048, len(embedded))
+        similarity = embedded[start:stop] @ reference_vectors.T
+        similarity[own_groups[start:stop, None] == reference_groups[None, :]] = -np.inf
+        nearest = np.argpartition(-similarity, k, axis=1)[:, :k]
+        closeness[start:stop] = np.clip(np.take_along_axis(similarity, nearest, axis=1).mean(axis=1), 0.0, 1.0)
+    return closeness
 
 
 def _fit_head(counts, labels, c, weights):

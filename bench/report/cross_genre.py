@@ -20,7 +20,7 @@ from bench.report.markdown import DASH, Section, fmt, table
 from bench.report.zero_shot import comparison_table, zero_shot_results
 from kodetect.eval.data import load_katfish
 from kodetect.eval.metrics import auroc, tpr_at_fpr
-from kodetect.eval.protocols import KATFISH_GENRES, Recipe, cross_genre_katfish
+from kodetect.eval.protocols import KATFISH_GENRES, Recipe, cross_genre_katfish, fit_examples
 from kodetect.training.dataset import Example
 from kodetect.training.recipe import fast_recipe
 from kodetect.training.train import ModePools, mode_recipe
@@ -58,7 +58,7 @@ def leave_one_genre_out(recipe: Recipe, train_pool: Sequence[Example], validatio
                 held += [e for e in validation_pool if e.genre != genre and e.label == other]
                 what = f"pool texts + validation {'AI' if other else 'human'} texts of other genres"
             texts, labels = [e.text for e in held], [e.label for e in held]
-        score = recipe([e.text for e in train], np.array([e.label for e in train]))
+        score = fit_examples(recipe, train)
         y, s = np.array(labels), score(texts)
         results.append(GenreHeldOut(genre, what, int((y == 0).sum()), int((y == 1).sum()), auroc(y, s),
                                     tpr_at_fpr(y, s, 0.01)))
@@ -118,7 +118,8 @@ def run(ctx: Context) -> Section:
         for mode, (recipe, pools) in recipes.items():
             by_genre[mode] = leave_one_genre_out(recipe, pools.train, pools.validation, katfish_rows, pools.fit)
             dev = [e for e in pools.fit if not e.group.startswith("katfish")]
-            dev_only[mode] = cross_genre_katfish(recipe, [e.text for e in dev], np.array([e.label for e in dev]))
+            dev_only[mode] = cross_genre_katfish(recipe, [e.text for e in dev], np.array([e.label for e in dev]),
+                                                     [e.group for e in dev])
         if "deep" in recipes:
             # A zero-shot score ignores its training texts, so "trained on the dev corpora only" is simply the score.
             zero_shot = zero_shot_results(lambda recipe: cross_genre_katfish(recipe, [], np.array([])))

@@ -25,6 +25,7 @@ from kodetect.eval.protocols import (
     Recipe,
     Scorer,
     SplitScore,
+    fit_recipe,
     katfish_protocol,
     katfishnet_baseline,
 )
@@ -44,8 +45,8 @@ class Recorder:
         self.recipe = recipe
         self.scores: dict[tuple[str, ...], np.ndarray] = {}
 
-    def __call__(self, texts: Sequence[str], labels: np.ndarray) -> Scorer:
-        score = self.recipe(texts, labels)
+    def __call__(self, texts: Sequence[str], labels: np.ndarray, sources: Sequence[str] | None = None) -> Scorer:
+        score = fit_recipe(self.recipe, texts, labels, sources)
 
         def recorded(test_texts: Sequence[str]) -> np.ndarray:
             result = np.asarray(score(test_texts), dtype=float)
@@ -111,11 +112,12 @@ def _genre_mean_value(results: list[SplitScore], genre: str) -> tuple[float, flo
     return float(np.mean(means)), float(np.std(means))
 
 
-def _dev_corpus(pools: tuple[list[Example], list[Example]]) -> tuple[list[str], np.ndarray]:
-    """The dev/ and dev2/ texts of some pools (no KatFish text), to add to every split's training texts."""
+def _dev_corpus(pools: tuple[list[Example], list[Example]]) -> tuple[list[str], np.ndarray, list[str]]:
+    """The dev/ and dev2/ texts of some pools (no KatFish text), to add to every split's training texts, with
+    their sources."""
     train, validation = pools
     dev = [e for e in [*train, *validation] if not e.group.startswith("katfish")]
-    return [e.text for e in dev], np.array([e.label for e in dev])
+    return [e.text for e in dev], np.array([e.label for e in dev]), [e.group for e in dev]
 
 
 Rows = list[tuple[str, list[SplitScore] | None]]

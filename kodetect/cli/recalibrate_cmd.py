@@ -49,7 +49,7 @@ def run_recalibrate(args: argparse.Namespace) -> int:
         raise InputError("validation data not found; pass --data-dir (a folder with dev/ and katfish/)")
     _, validation = build_sets(Path(directory), MIN_HANGUL)
     features, _, views = featurize([e.text for e in validation])
-    validation_raw = raw_scores(FittedHeads(base.ngram_heads, base.fusion), features, views)
+    validation_raw = raw_scores(FittedHeads(base.ngram_heads, base.fusion, base.genre), features, views)
     model = recalibrate(base, validation_raw, np.array([e.label for e in validation]),
                         np.array([e.group for e in validation]), feedback_raw, feedback_labels)
     out = args.out or Path.home() / ".local" / "share" / "kodetect" / "models" / model.version / "fast"

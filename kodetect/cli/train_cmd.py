@@ -31,6 +31,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         help="deep mode: fit its n-gram heads on its language-model subsample (as its fusion) or on the full "
         "training pool, as fast mode's (default: kodetect.training.train.DEEP_HEADS_POOL)",
     )
+    parser.add_argument(
+        "--genre-neighbours", type=int, default=None, metavar="K",
+        help="fast mode: read the n-gram heads' logits against the K human training texts nearest in genre; "
+        "0 turns it off (default: kodetect.training.recipe.FAST_GENRE_NEIGHBOURS)",
+    )
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -48,8 +53,10 @@ def run_train(args: argparse.Namespace) -> int:
     out = args.out or PACKAGED_MODELS[args.mode]
     if args.deep_heads and args.mode != "deep":
         raise InputError("--deep-heads applies to --mode deep only")
+    if args.genre_neighbours is not None and (args.mode != "fast" or args.genre_neighbours < 0):
+        raise InputError("--genre-neighbours takes a count of 0 or more, with --mode fast only")
     model = train(Path(directory), out, seed=args.seed, command=command.strip(), mode=args.mode,
-                  deep_heads=args.deep_heads)
+                  deep_heads=args.deep_heads, genre_neighbours=args.genre_neighbours)
     # What explains its answers is fitted on the validation pool: the sentence calibration, the medians
     # the evidence sentences compare with, and the signals' descriptions in the card.
     model = refit_explanations(out, Path(directory))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kodetect.eval.metrics import auroc, tpr_at_fpr
-from kodetect.eval.protocols import Recipe
+from kodetect.eval.protocols import Recipe, fit_examples
 
 # Display names, in report order.
 FAMILIES = {
@@ -116,7 +116,7 @@ def leave_one_generator_family_out(recipe: Recipe, train_pool, validation_pool,
         held = [e for e in everything if e.label == 1 and generator_family(e.generator) == family]
         train = [e for e in fit_pool if not (e.label == 1 and generator_family(e.generator) == family)]
         test = [*held, *humans]
-        score = recipe([e.text for e in train], np.array([e.label for e in train]))
+        score = fit_examples(recipe, train)
         y = np.array([e.label for e in test])
         s = score([e.text for e in test])
         results.append(

@@ -1,11 +1,13 @@
 """Evaluation protocols that retrain a recipe on each training split and score unseen data.
 
 A recipe is `fit(texts, labels) -> score(texts) -> np.ndarray`; the protocols never let it see a
-test text while fitting.
+test text while fitting. A recipe that reads where its training texts come from declares a keyword
+`sources` (one source name per text), and `fit_recipe` passes them where the protocol knows them.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +30,30 @@ KATFISH_PUBLISHED = {
 }
 
 
+def takes_sources(recipe: Callable) -> bool:
+    """Whether a recipe declares the `sources` keyword (see the module's docstring)."""
+    try:
+        return "sources" in inspect.signature(recipe).parameters
+    except (TypeError, ValueError):  # a callable without a signature (a builtin) takes none
+        return False
+
+
+def fit_recipe(recipe: Recipe, texts: Sequence[str], labels: np.ndarray,
+               sources: Sequence[str] | None = None) -> Scorer:
+    """Fit `recipe` on the texts, passing their sources when it declares it reads them."""
+    if sources is not None and takes_sources(recipe):
+        if len(sources) != len(texts):
+            raise ValueError(f"{len(sources)} sources for {len(texts)} texts")
+        return recipe(texts, labels, sources=list(sources))
+    return recipe(texts, labels)
+
+
+def fit_examples(recipe: Recipe, examples: Sequence) -> Scorer:
+    """Fit `recipe` on `Example`s (kodetect.training.dataset): their texts, labels and source groups."""
+    return fit_recipe(recipe, [e.text for e in examples], np.array([e.label for e in examples]),
+                      [e.group for e in examples])
+
+
 @dataclass(frozen=True)
 class SplitScore:
     genre: str
@@ -41,11 +67,12 @@ def katfish_protocol(
     recipe: Recipe,
     genres: Sequence[str] = KATFISH_GENRES,
     seeds: Sequence[str] = KATFISH_SEEDS,
-    extra_train: tuple[Sequence[str], np.ndarray] | None = None,
+    extra_train: tuple[Sequence[str], np.ndarray] | tuple[Sequence[str], np.ndarray, Sequence[str]] | None = None,
 ) -> list[SplitScore]:
     """The KatFish paper's protocol: train on 80% of humans + GPT-4o, test on unseen generators.
 
-    `extra_train` adds texts from other sources (never KatFish) to every training split.
+    `extra_train` adds texts from other sources (never KatFish) to every training split: (texts, labels),
+    or (texts, labels, sources) for recipes that read sources (KatFish's own texts are "katfish-<genre>").
     """
     splits = load_katfish_splits()
     results: list[SplitScore] = []
@@ -55,10 +82,12 @@ def katfish_protocol(
             split = splits[genre][seed]
             texts = [rows[i]["text"] for i in split["train"]]
             labels = np.array([rows[i]["label"] for i in split["train"]])
+            sources: list[str] | None = [f"katfish-{genre}"] * len(texts)
             if extra_train is not None:
                 texts = [*texts, *extra_train[0]]
                 labels = np.concatenate([labels, extra_train[1]])
-            score = recipe(texts, labels)
+                sources = [*sources, *extra_train[2]] if len(extra_train) > 2 else None
+            score = fit_recipe(recipe, texts, labels, sources)
             for test in KATFISH_TESTS:
                 y = np.array([rows[i]["label"] for i in split[test]])
                 s = score([rows[i]["text"] for i in split[test]])
@@ -149,7 +178,7 @@ def out_of_source(recipe: Recipe, train_pool, validation_pool, fit_pool=None) ->
     contrast: dict[str, np.ndarray] = {}
     for group in sorted(set(groups)):
         train = [e for e in fit_pool if e.group != group]
-        score = recipe([e.text for e in train], np.array([e.label for e in train]))
+        score = fit_examples(recipe, train)
         own = np.flatnonzero(groups == group)
         rows = np.union1d(own, np.flatnonzero(validation))
         s = score([examples[i].text for i in rows])
@@ -184,9 +213,10 @@ def leave_one_source_out(recipe: Recipe, train_pool, validation_pool,
     return results
 
 
-def cross_genre_katfish(recipe: Recipe, dev_texts: Sequence[str], dev_labels: np.ndarray) -> list[HeldOutScore]:
+def cross_genre_katfish(recipe: Recipe, dev_texts: Sequence[str], dev_labels: np.ndarray,
+                        dev_sources: Sequence[str] | None = None) -> list[HeldOutScore]:
     """Train on dev/ only (no KatFish text at all), test on every KatFish genre in full."""
-    score = recipe(dev_texts, dev_labels)
+    score = fit_recipe(recipe, dev_texts, dev_labels, dev_sources)
     results: list[HeldOutScore] = []
     for genre in KATFISH_GENRES:
         rows = load_katfish(genre)

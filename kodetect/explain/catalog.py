@@ -144,6 +144,12 @@ SIGNALS: dict[str, Signal] = {
                                        "language model: how much word predictability varies (humans vary more)",
                                        "index"),
 }
+for _name, _en in (("char_ngram_logit", "character"), ("morph_ngram_logit", "morpheme"),
+                   ("word_ngram_logit", "eojeol")):
+    _ko = SIGNALS[_name].ko.split(":")[0]
+    SIGNALS[f"{_name}_vs_genre"] = Signal(
+        f"{_ko}의 점수가 장르가 가장 비슷한 사람 글들의 평균보다 높은 정도",
+        f"{_en} n-gram model: its score above the average of the people's texts nearest in genre", "index")
 for _name, (_ko, _en) in POS_NAMES.items():
     SIGNALS[_name] = Signal(f"형태소 가운데 {_ko}의 비율", f"share of morphemes that are {_en}")
 for _name, (_ko, _en) in ENDING_NAMES.items():

@@ -8,8 +8,9 @@ from kodetect.detection import Evidence, NormalizationReport
 from kodetect.explain.catalog import signal
 from kodetect.explain.context import Said, TextContext, value_text
 from kodetect.explain.korean import josa
-from kodetect.explain.models import head_said, is_language_model, language_model_said
+from kodetect.explain.models import genre_contrast_said, head_said, is_language_model, language_model_said
 from kodetect.explain.stylometry import family
+from kodetect.features.genre import CONTRAST_SUFFIX
 from kodetect.model.artifact import FusionHead, NgramHead
 from kodetect.text.normalize import tampering_kind
 
@@ -44,6 +45,8 @@ def explain_signal(name: str, value: float, direction: str, ctx: TextContext,
     """One signal's sentence about this text, in Korean and English."""
     if name.endswith(HEAD_SUFFIX) and name.removesuffix(HEAD_SUFFIX) in heads:
         return head_said(name, ctx, heads[name.removesuffix(HEAD_SUFFIX)], direction)
+    if name.endswith(CONTRAST_SUFFIX) and name.removesuffix(CONTRAST_SUFFIX).removesuffix(HEAD_SUFFIX) in heads:
+        return genre_contrast_said(name.removesuffix(CONTRAST_SUFFIX), value)
     if is_language_model(name):
         return language_model_said(name, ctx, value, direction)
     explainer = family(name)

@@ -70,6 +70,21 @@ def head_said(name: str, ctx: TextContext, head: NgramHead | None, toward: str) 
     return Said(ko, en, [p.example or p.text for p in main])
 
 
+def genre_contrast_said(name: str, value: float) -> Said:
+    """An n-gram head's score against the people who write most like this text (`kodetect.features.genre`):
+    the part of the score that the text's genre alone does not explain."""
+    words = _HEADS[name]
+    if abs(value) < 0.05:
+        return Said(f"{josa(words.model_ko, '이/가')} 이 글에 준 점수는 장르가 가장 비슷한 사람 글들의 "
+                    "평균과 같습니다.",
+                    f"{words.model_en} scores this text as it scores the people's texts nearest to it in genre.")
+    ko_side, en_side = ("높습니다(AI 쪽)", "above") if value > 0 else ("낮습니다(사람 쪽)", "below")
+    return Said(f"{josa(words.model_ko, '이/가')} 이 글에 준 점수는 장르가 가장 비슷한 사람 글들의 평균보다 "
+                f"{abs(value):.2f} {ko_side}.",
+                f"{words.model_en} scores this text {abs(value):.2f} {en_side} the average of the people's texts "
+                f"nearest to it in genre{' (toward AI)' if value > 0 else ' (toward human)'}.")
+
+
 _LM = {
     "lm_mean_log_likelihood": ("언어 모델(Gemma)이 이 글의 낱말을 예측한 평균 로그우도가 {v:.2f}입니다"
                                "(0에 가까울수록 예측하기 쉬움).",

@@ -17,6 +17,7 @@ from kodetect.calibration.platt import PlattCalibration
 from kodetect.calibration.sentences import SentenceCalibration
 from kodetect.calibration.thresholds import ThresholdMode
 from kodetect.errors import ModelError
+from kodetect.features.genre import GENRE_VIEW, GenreReference, GenreSpace
 from kodetect.features.ngrams import N_BUCKETS, VIEWS, tfidf_vector, view_buckets
 
 ARTIFACT_FORMAT = 2
@@ -129,9 +130,20 @@ class ModelArtifact:
     reference: Reference | None = None
     # Sentence scores' own calibration (None: sentences use the document's Platt map, as before it existed).
     sentence_calibration: SentenceCalibration | None = None
+    # The human texts the heads' logits are read against (None: models that do not read them so).
+    genre: GenreReference | None = None
 
     def ngram_logits(self, views: dict[str, str]) -> dict[str, float]:
         return {view: head.logit(view_buckets(view, views[view])) for view, head in self.ngram_heads.items()}
+
+    def genre_means(self, views: dict[str, str]) -> dict[str, float]:
+        """For each column the genre reference carries, its mean over the human training texts nearest in genre
+        to the text whose n-gram views these are (empty for models without a genre reference)."""
+        if self.genre is None:
+            return {}
+        vector = self.genre.space.embed_buckets(view_buckets(GENRE_VIEW, views[GENRE_VIEW]))
+        means = self.genre.means(vector[None, :])[0]
+        return {column: float(mean) for column, mean in zip(self.genre.columns, means, strict=True)}
 
     def save(self, path: Path) -> None:
         """Write `<path>.npz` (arrays) and `<path>.json` (model card, thresholds, feature names)."""
@@ -153,6 +165,13 @@ class ModelArtifact:
                 "reference_probability": self.reference.probability.astype(np.float32),
                 "reference_label": self.reference.label.astype(np.int8),
                 "reference_group": self.reference.group.astype(np.int16),
+            }),
+            **({} if self.genre is None else {
+                "genre_buckets": self.genre.space.buckets.astype(np.int32),
+                "genre_idf": self.genre.space.idf.astype(np.float32),
+                "genre_components": self.genre.space.components.astype(np.float16),
+                "genre_vectors": self.genre.vectors.astype(np.float32),
+                "genre_values": self.genre.values.astype(np.float32),
             }),
         )
         card = dict(self.card)
@@ -178,6 +197,18 @@ class ModelArtifact:
             card["sentence_calibration"] = self.sentence_calibration.to_dict()
         else:
             card.pop("sentence_calibration", None)
+        if self.genre is not None:
+            card["genre_reference"] = {
+                "columns": list(self.genre.columns),
+                "neighbours": self.genre.neighbours,
+                "dimensions": self.genre.space.dimensions,
+                "buckets": len(self.genre.space.buckets),
+                "references": len(self.genre.vectors),
+                "what": "the human training texts each text is read against: every n-gram head's logit minus its "
+                        "mean over the nearest of them in a character n-gram genre space (kodetect.features.genre)",
+            }
+        else:
+            card.pop("genre_reference", None)
         path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
     @classmethod
@@ -222,7 +253,17 @@ class ModelArtifact:
             reference=_reference(card, data),
             sentence_calibration=(SentenceCalibration.from_dict(card["sentence_calibration"])
                                   if "sentence_calibration" in card else None),
+            genre=_genre(card, data),
         )
+
+
+def _genre(card: dict[str, Any], data: dict[str, np.ndarray]) -> GenreReference | None:
+    if "genre_reference" not in card:
+        return None
+    spec = card["genre_reference"]
+    space = GenreSpace(data["genre_buckets"].astype(np.int64), data["genre_idf"], data["genre_components"])
+    return GenreReference(space, data["genre_vectors"], data["genre_values"], tuple(spec["columns"]),
+                          int(spec["neighbours"]))
 
 
 def _reference(card: dict[str, Any], data: dict[str, np.ndarray]) -> Reference | None:

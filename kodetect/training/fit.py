@@ -14,6 +14,13 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
+from kodetect.features.genre import (
+    GENRE_VIEW,
+    GenreReference,
+    contrast_feature,
+    fit_genre_space,
+    neighbour_means,
+)
 from kodetect.features.ngrams import VIEWS, counts_matrix, fit_idf, tfidf, view_buckets
 from kodetect.model.artifact import FusionHead, NgramHead, head_feature
 
@@ -34,6 +41,8 @@ STACKING_FOLDS = 5
 class FittedHeads:
     ngram_heads: dict[str, NgramHead]
     fusion: FusionHead
+    # The human texts the heads' logits are read against (`kodetect.features.genre`); None: not read so.
+    genre: GenreReference | None = None
 
 
 def fit_ngram_head(counts: sp.csr_matrix, labels: np.ndarray) -> NgramHead:
@@ -230,30 +239,81 @@ def fit_heads(
     fusion_clip: float = FUSION_CLIP_QUANTILE,
     fusion_rows: np.ndarray | None = None,
     fusion_c: float = FUSION_C,
+    sources: np.ndarray | None = None,
+    genre_neighbours: int = 0,
 ) -> FittedHeads:
     """Fit each n-gram head on all texts and the fusion head on features + out-of-fold logits.
 
-    `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`).
+    `groups` (one per text) keeps related texts in one stacking fold (see `out_of_fold_logits`); an original
+    text is its own group's index (as `augment.augment_texts` numbers them), an edited copy its original's.
     `fusion_rows`: the rows (indices into `views` and `labels`) the fusion head is fitted on; default
     every row. `features` and `fusion_weights` have one row per fusion row: deep mode's heads read every
     training text, its language-model features exist for a subsample only.
     `fusion_weights` weighs rows in the fusion head only (see `augment.copy_weights`).
     `fusion_anchor`, `fusion_shrink`, `fusion_clip` (its `clip_quantile`), `fusion_c` (its `c`): see `fit_fusion`.
+    `genre_neighbours`: above 0, the fusion also reads each head's logit minus its mean over that many human
+    training texts nearest in genre (`fit_genre_contrast`); `sources` (one per row) names where each text
+    comes from, so that a training text is never read against its own source.
     """
     labels = np.asarray(labels)
     rows = np.arange(len(labels)) if fusion_rows is None else np.asarray(fusion_rows, dtype=int)
     if len(features) != len(rows):
         raise ValueError(f"{len(features)} feature rows for {len(rows)} fusion rows")
     stack = fit_ngram_stack(views, labels, use_views, groups)
-    fusion = fit_fusion(np.hstack([features, stack.out_of_fold[rows]]), labels[rows],
-                        [*names, *(head_feature(v) for v in use_views)],
+    columns = [features, stack.out_of_fold[rows]]
+    head_names = [head_feature(v) for v in use_views]
+    genre = None
+    if genre_neighbours > 0 and use_views:
+        genre, contrast = fit_genre_contrast(views, labels, stack.out_of_fold, head_names, genre_neighbours,
+                                             groups, sources)
+        columns.append(contrast[rows])
+        head_names = [*head_names, *(contrast_feature(name) for name in genre.columns)]
+    fusion = fit_fusion(np.hstack(columns), labels[rows], [*names, *head_names],
                         sample_weight=fusion_weights, anchor=fusion_anchor, shrink=fusion_shrink,
                         clip_quantile=fusion_clip, c=fusion_c)
-    return FittedHeads(dict(stack.heads), fusion)
+    return FittedHeads(dict(stack.heads), fusion, genre)
+
+
+def fit_genre_contrast(views: dict[str, list[str]], labels: np.ndarray, values: np.ndarray, columns: list[str],
+                       neighbours: int, groups: np.ndarray | None = None, sources: np.ndarray | None = None,
+                       ) -> tuple[GenreReference, np.ndarray]:
+    """The genre space fitted on the original training texts, its human originals as references carrying
+    `values` (out-of-fold, so as far from their own text as a new text's are), and each row's `values`
+    minus their mean over its nearest references.
+
+    A training row never takes a reference of its own source (`sources`; without them, of its own text and
+    its copies): it then sees references as a text from a source the model never saw does. Where its source
+    has every human text (one source only, as KatFish's split alone), it is kept only from its own text and
+    copies. Scoring (`raw_scores`, the detector) takes the nearest references whatever their source.
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    origin = np.arange(n) if groups is None else np.asarray(groups, dtype=int)
+    original = origin == np.arange(n)
+    counts = view_counts(views, GENRE_VIEW)
+    space = fit_genre_space(counts[original])
+    vectors = space.embed(counts).astype(np.float32)
+    reference = np.flatnonzero(original & (labels == 0))
+    own = np.asarray(origin if sources is None else sources)
+    if len(own) != n:
+        raise ValueError(f"{len(own)} sources for {n} rows")
+    # Kept as the artifact stores them, so training reads its texts exactly as scoring will.
+    genre = GenreReference(space, vectors[reference], np.asarray(values, dtype=np.float32)[reference],
+                           tuple(columns), neighbours)
+    means = neighbour_means(vectors, genre.vectors, genre.values, neighbours, own, own[reference])
+    if sources is not None and len(set(own[reference].tolist())) == 1:
+        alone = np.flatnonzero(own == own[reference][0])
+        means[alone] = neighbour_means(vectors[alone], genre.vectors, genre.values, neighbours, origin[alone],
+                                       origin[reference])
+    return genre, np.asarray(values, dtype=np.float64) - means
 
 
 def raw_scores(heads: FittedHeads, features: np.ndarray, views: dict[str, list[str]]) -> np.ndarray:
     columns = [features]
     for view, head in heads.ngram_heads.items():
         columns.append(_logits(head, view_counts(views, view))[:, None])
+    if heads.genre is not None:
+        logits = np.hstack(columns[1:])
+        vectors = heads.genre.space.embed(view_counts(views, GENRE_VIEW)).astype(np.float32)
+        columns.append(heads.genre.contrast(vectors, logits))
     return heads.fusion.raw(np.hstack(columns))

@@ -18,12 +18,28 @@ from kodetect.training.featurize import featurize
 from kodetect.training.fit import FUSION_C, FUSION_CLIP_QUANTILE, FittedHeads, fit_fusion, fit_heads, raw_scores
 from kodetect.training.lm_featurize import lm_feature_matrix
 
+# How many human training texts nearest in genre fast mode reads its n-gram heads' logits against
+# (`kodetect.features.genre`); 0: not at all, as the shipped kodetect-fast 0.1.0+c19ab0fe09 was trained.
+# Measured on sources left out of training (`kodetect train --genre-neighbours 50`, the card's out_of_source;
+# bench/experiments/generalize_choices.py, bench/results/generalize_choices.md): with 50, AI texts of unseen
+# sources caught at held-out low-fpr cuts 40.4% -> 46.8%, the worst held-out human source 0.24% -> 0.61% called
+# AI (every one of 100 texts or more under 1%); Danawa's AI reviews then come back uncertain 24% of the time
+# at the 15% band (UNCERTAIN_SHARE), 15% at a 10% band. Switching it on is a model change: with the 10% band,
+# retrain and rerun the full report.
+FAST_GENRE_NEIGHBOURS = 0
 
-def fit_fast(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS) -> FittedHeads:
-    """The shipped fast mode's classifier: the texts plus edited copies (see `augment.py`)."""
+
+def fit_fast(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS,
+             sources: Sequence[str] | None = None, genre_neighbours: int | None = None) -> FittedHeads:
+    """The shipped fast mode's classifier: the texts plus edited copies (see `augment.py`).
+
+    `sources` (one per text): where each comes from, so that reading against the nearest human texts never
+    reads a training text against its own source. `genre_neighbours`: default FAST_GENRE_NEIGHBOURS."""
     texts, labels, groups = augment_texts(texts, labels)
     features, names, views = featurize(texts, progress=False)
-    return fit_heads(features, names, views, labels, use_views=use_views, groups=groups)
+    return fit_heads(features, names, views, labels, use_views=use_views, groups=groups,
+                     sources=None if sources is None else np.asarray(sources)[groups],
+                     genre_neighbours=FAST_GENRE_NEIGHBOURS if genre_neighbours is None else genre_neighbours)
 
 
 def _scorer(heads: FittedHeads, features: Callable) -> Scorer:
@@ -34,8 +50,10 @@ def _scorer(heads: FittedHeads, features: Callable) -> Scorer:
     return score
 
 
-def fast_recipe(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS) -> Scorer:
-    return _scorer(fit_fast(texts, labels, use_views), lambda t: featurize(t, progress=False))
+def fast_recipe(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS,
+                sources: Sequence[str] | None = None, genre_neighbours: int | None = None) -> Scorer:
+    heads = fit_fast(texts, labels, use_views, sources, genre_neighbours)
+    return _scorer(heads, lambda t: featurize(t, progress=False))
 
 
 def stylometry_recipe(texts: Sequence[str], labels: np.ndarray) -> Scorer:

@@ -168,34 +168,40 @@ def deep_options(pools: ModePools, extra_fusion_texts: Collection[str] = ()) -> 
     return {"fusion_texts": fusion, "fusion_c": DEEP_FULL_HEADS_FUSION_C}
 
 
-def mode_recipe(mode: str, pools: ModePools, extra_fusion_texts: Collection[str] = ()) -> Recipe:
+def mode_recipe(mode: str, pools: ModePools, extra_fusion_texts: Collection[str] = (),
+                genre_neighbours: int | None = None) -> Recipe:
     """The recipe that `out_of_source(recipe, pools.train, pools.validation, pools.fit)` retrains per source.
-    `extra_fusion_texts`: more texts whose language-model features a protocol provides (KatFish's)."""
+    `extra_fusion_texts`: more texts whose language-model features a protocol provides (KatFish's).
+    `genre_neighbours`: fast mode's (default `recipe.FAST_GENRE_NEIGHBOURS`)."""
     if mode != "deep":
-        return fast_recipe
+        return fast_recipe if genre_neighbours is None else partial(fast_recipe, genre_neighbours=genre_neighbours)
     options = deep_options(pools, extra_fusion_texts)
     return partial(deep_recipe, **options) if options else deep_recipe
 
 
-def _fit(mode: str, pools: ModePools) -> FittedHeads:
+def _fit(mode: str, pools: ModePools, genre_neighbours: int | None = None) -> FittedHeads:
     texts, labels = [e.text for e in pools.fit], np.array([e.label for e in pools.fit])
     if mode != "deep":
-        return fit_fast(texts, labels)
+        return fit_fast(texts, labels, sources=[e.group for e in pools.fit], genre_neighbours=genre_neighbours)
     return fit_deep(texts, labels, **deep_options(pools))
 
 
 def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast",
-          deep_heads: str | None = None) -> ModelArtifact:
+          deep_heads: str | None = None, genre_neighbours: int | None = None) -> ModelArtifact:
     """Fit the mode's classifier on the training pool; calibrate it and choose its thresholds on out-of-
     source scores (every text scored by the same recipe trained without its source), which is where a
-    user's writing from a source we never saw falls. `deep_heads`: see `mode_pools`."""
+    user's writing from a source we never saw falls. `deep_heads`: see `mode_pools`; `genre_neighbours`
+    (fast mode): see `recipe.fit_fast`."""
+    if genre_neighbours is not None and mode == "deep":
+        raise ValueError("genre_neighbours applies to fast mode only")
     started = datetime.now(UTC)
     pools = mode_pools(*build_sets(data_dir, MIN_HANGUL, seed), mode, deep_heads)
     train_pool, validation_pool = pools.train, pools.validation
     print(f"training on {len(pools.fit)} texts (and their edited copies), then once more without each of "
           f"{len({e.group for e in train_pool + validation_pool})} sources", file=sys.stderr)
-    heads = _fit(mode, pools)
-    holdout = out_of_source(mode_recipe(mode, pools), train_pool, validation_pool, pools.fit)
+    heads = _fit(mode, pools, genre_neighbours)
+    holdout = out_of_source(mode_recipe(mode, pools, genre_neighbours=genre_neighbours), train_pool, validation_pool,
+                            pools.fit)
     labels, groups = holdout.labels, holdout.groups
     calibration = fit_platt(holdout.scores, labels, source_balanced_weights(labels, groups))
     reference_p = calibration.probability(holdout.scores)
@@ -206,8 +212,12 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
         return calibration.probability(raw_scores(heads, f, a))
 
     val_p = score_texts([e.text for e in validation_pool])
+    provenance = _provenance(data_dir, out, seed, command, mode, started)
+    if heads.genre is not None:
+        provenance["description"] += (f" Each n-gram head's logit is also read against the {heads.genre.neighbours} "
+                                      "human training texts nearest in genre.")
     card = {
-        **_provenance(data_dir, out, seed, command, mode, started),
+        **provenance,
         "training_set": {"n": len(pools.fit), "by_group": _counts(pools.fit),
                          "edited_copies": {"edits": list(AUGMENT_EDITS), "share": AUGMENT_SHARE,
                                            "fusion_weight": DEEP_COPY_WEIGHT if mode == "deep" else 1.0}},
@@ -238,6 +248,7 @@ def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, 
         language_model=language_model,
         lm_support=support,
         reference=_reference(holdout, reference_p),
+        genre=heads.genre,
     )
     model.save(out)
     return model
@@ -291,7 +302,9 @@ def _version(heads: FittedHeads, calibration: PlattCalibration, thresholds: dict
     """The package version plus a digest of everything that answers a request."""
     digest = hashlib.sha256()
     bounds = [b for b in (heads.fusion.low, heads.fusion.high) if b is not None]
-    for array in (*(h.coef for h in heads.ngram_heads.values()), heads.fusion.coef, heads.fusion.mean, *bounds):
+    genre = [] if heads.genre is None else [heads.genre.vectors, heads.genre.values, heads.genre.space.components]
+    for array in (*(h.coef for h in heads.ngram_heads.values()), heads.fusion.coef, heads.fusion.mean, *bounds,
+                  *genre):
         digest.update(np.ascontiguousarray(array).tobytes())
     # Calibration and thresholds are part of what answers a request, so they are part of the version.
     digest.update(repr((calibration, sorted((k, v.to_dict()) for k, v in thresholds.items()))).encode())
