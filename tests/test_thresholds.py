@@ -70,7 +70,7 @@ def test_a_narrower_uncertain_share_narrows_the_band_and_keeps_the_ai_cut():
     # An AI source that overlaps people's writing: a wide band would hold many of its texts.
     human, hard_ai, easy_ai = rng.beta(2, 6, 800), rng.beta(4, 4, 300), rng.beta(9, 2, 600)
     y, p, groups = _pool({"people": human}, {"hard": hard_ai, "easy": easy_ai})
-    wide = choose_thresholds(y, p, groups)
+    wide = choose_thresholds(y, p, groups, uncertain_share=0.15)
     narrow = choose_thresholds(y, p, groups, uncertain_share=DEEP_UNCERTAIN_SHARE)
     for mode in ("low-fpr", "balanced"):
         assert narrow[mode].ai == wide[mode].ai  # only the human cut moves: no one more is called AI

@@ -19,14 +19,13 @@ from kodetect.training.fit import FUSION_C, FUSION_CLIP_QUANTILE, FittedHeads, f
 from kodetect.training.lm_featurize import lm_feature_matrix
 
 # How many human training texts nearest in genre fast mode reads its n-gram heads' logits against
-# (`kodetect.features.genre`); 0: not at all, as the shipped kodetect-fast 0.1.0+c19ab0fe09 was trained.
-# Measured on sources left out of training (`kodetect train --genre-neighbours 50`, the card's out_of_source;
+# (`kodetect.features.genre`); 0: not at all (kodetect-fast up to 0.1.0+c19ab0fe09).
+# Chosen on sources left out of training (`kodetect train --genre-neighbours 50`, the card's out_of_source;
 # bench/experiments/generalize_choices.py, bench/results/generalize_choices.md): with 50, AI texts of unseen
 # sources caught at held-out low-fpr cuts 40.4% -> 46.8%, the worst held-out human source 0.24% -> 0.61% called
-# AI (every one of 100 texts or more under 1%); Danawa's AI reviews then come back uncertain 24% of the time
-# at the 15% band (UNCERTAIN_SHARE), 15% at a 10% band. Switching it on is a model change: with the 10% band,
-# retrain and rerun the full report.
-FAST_GENRE_NEIGHBOURS = 0
+# AI (every one of 100 texts or more under 1%); with it, fast mode's uncertain band is 10% as deep mode's
+# (kodetect.calibration.thresholds.UNCERTAIN_SHARE), which holds every held-out source at or under 15.4%.
+FAST_GENRE_NEIGHBOURS = 50
 
 
 def fit_fast(texts: Sequence[str], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS,
