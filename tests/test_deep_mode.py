@@ -105,8 +105,11 @@ def test_deep_document_score_equals_the_training_features(detector, deep_artifac
     model = ModelArtifact.load(deep_artifact)
     lm = shared_lm(model.language_model["source"], model.lm_support)
     features = features_from_stats(analysis_stats(prepared.analysis))
-    for view, logit in model.ngram_logits(ngram_views(prepared.analysis.sentences)).items():
+    views = ngram_views(prepared.analysis.sentences)
+    for view, logit in model.ngram_logits(views).items():
         features[f"{view}_logit"] = logit
+    for column, mean in model.genre_means(views).items():  # models that read the heads against their genre
+        features[f"{column}_vs_genre"] = features[column] - mean
     features.update(lm_features(lm.text_stats(normalize(AI).text).stats))
     expected = model.calibration.probability(model.fusion.raw(np.array([[features[n] for n in model.fusion.names]])))
     assert detector.detect(AI).ai_probability == pytest.approx(float(expected[0]), abs=1e-4)

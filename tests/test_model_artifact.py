@@ -121,7 +121,8 @@ def test_detector_scores_equal_the_training_pipeline(tmp_path):
     model = detector._model
     texts = [*HUMAN, *AI, HUMAN[0] + "\n" + AI[0]]
     features, _, views = featurize(texts, cache_dir=tmp_path, n_jobs=1, progress=False)
-    expected = model.calibration.probability(raw_scores(FittedHeads(model.ngram_heads, model.fusion), features, views))
+    expected = model.calibration.probability(raw_scores(FittedHeads(model.ngram_heads, model.fusion, model.genre),
+                                                        features, views))
     # score() abstains on short texts; compare the raw path on every text instead.
     from kodetect.features.vector import prepare
 
