@@ -306,7 +306,7 @@ class Detector:
         """One row of the fusion model's features per run, in the order of `runs`."""
         lm_rows = self._lm_features(prepared, [run.span for run in runs])
         # Genre is the whole document's: a sentence's window is read against the people nearest to its document.
-        genre_means = (self._model.genre_means(ngram_views(document_run(prepared).sentences))
+        genre_means = (self._model.genre_means(ngram_views(prepared.analysis.sentences))
                        if self._model.genre is not None else {})
         rows = []
         for i, run in enumerate(runs):

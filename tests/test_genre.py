@@ -20,7 +20,7 @@ from kodetect.features.vector import prepare
 from kodetect.model.artifact import ModelArtifact, head_feature
 from kodetect.training.dataset import Example
 from kodetect.training.featurize import featurize
-from kodetect.training.fit import FittedHeads, fit_genre_contrast, fit_heads, raw_scores
+from kodetect.training.fit import FittedHeads, fit_genre_contrast, fit_heads, raw_scores, view_counts
 
 REVIEWS = [
     "배송 빠르고 포장도 꼼꼼해요. 가격 대비 품질 좋아서 재구매 의사 있습니다 ㅎㅎ",
@@ -84,18 +84,19 @@ def test_a_training_text_is_read_against_other_sources_only(tmp_path):
     labels = np.array([0] * 8 + [1] * 4)
     sources = np.array(["reviews"] * 4 + ["laws"] * 4 + ["essays"] * 4)
     _, _, views = featurize(texts, cache_dir=tmp_path, n_jobs=1, progress=False)
+    counts = view_counts(views, GENRE_VIEW)
     values = np.where(sources == "reviews", 1.0, np.where(sources == "laws", 5.0, 9.0))[:, None]
-    genre, contrast = fit_genre_contrast(views, labels, values, ["x"], neighbours=3, sources=sources)
+    genre, contrast = fit_genre_contrast(counts, labels, values, ["x"], neighbours=3, sources=sources)
     assert len(genre.vectors) == 8  # the human originals are the references
     np.testing.assert_allclose(contrast[:4, 0], 1.0 - 5.0)  # reviews meet laws only
     np.testing.assert_allclose(contrast[4:8, 0], 5.0 - 1.0)  # laws meet reviews only
     # Without sources, a text is kept only from itself (and its copies): its own source's people may count.
-    _, nearby = fit_genre_contrast(views, labels, values, ["x"], neighbours=1)
+    _, nearby = fit_genre_contrast(counts, labels, values, ["x"], neighbours=1)
     assert np.any(nearby[:8, 0] == 0.0)
     # One human source only (KatFish's split alone): its texts are read against its other texts, not nothing.
     single = np.full(len(texts), "katfish")
     values = np.arange(12, dtype=float)[:, None]
-    _, alone = fit_genre_contrast(views, labels, values, ["x"], neighbours=7, sources=single)
+    _, alone = fit_genre_contrast(counts, labels, values, ["x"], neighbours=7, sources=single)
     human = np.arange(8)
     np.testing.assert_allclose(alone[human, 0], human - (human.sum() - human) / 7)
 

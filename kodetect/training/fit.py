@@ -140,8 +140,13 @@ def _modified(path: Path) -> float:
 def fit_ngram_stack(views: dict[str, list[str]], labels: np.ndarray, use_views: tuple[str, ...] = VIEWS,
                     groups: np.ndarray | None = None) -> NgramStack:
     """Each view's head on all rows and its out-of-fold logits; the same inputs give the kept stack."""
+    return stack_of_counts({view: view_counts(views, view) for view in use_views}, labels, groups)
+
+
+def stack_of_counts(counts: dict[str, sp.csr_matrix], labels: np.ndarray,
+                    groups: np.ndarray | None = None) -> NgramStack:
+    """`fit_ngram_stack` for views already counted (one matrix per view, in the heads' order)."""
     labels = np.asarray(labels)
-    counts = {view: view_counts(views, view) for view in use_views}
     key = _stack_key(counts, labels, groups)
     if key in _STACKS:
         _STACKS.move_to_end(key)
@@ -259,12 +264,14 @@ def fit_heads(
     rows = np.arange(len(labels)) if fusion_rows is None else np.asarray(fusion_rows, dtype=int)
     if len(features) != len(rows):
         raise ValueError(f"{len(features)} feature rows for {len(rows)} fusion rows")
-    stack = fit_ngram_stack(views, labels, use_views, groups)
+    counts = {view: view_counts(views, view) for view in use_views}
+    stack = stack_of_counts(counts, labels, groups)
     columns = [features, stack.out_of_fold[rows]]
     head_names = [head_feature(v) for v in use_views]
     genre = None
     if genre_neighbours > 0 and use_views:
-        genre, contrast = fit_genre_contrast(views, labels, stack.out_of_fold, head_names, genre_neighbours,
+        genre_counts = counts[GENRE_VIEW] if GENRE_VIEW in counts else view_counts(views, GENRE_VIEW)
+        genre, contrast = fit_genre_contrast(genre_counts, labels, stack.out_of_fold, head_names, genre_neighbours,
                                              groups, sources)
         columns.append(contrast[rows])
         head_names = [*head_names, *(contrast_feature(name) for name in genre.columns)]
@@ -274,10 +281,11 @@ def fit_heads(
     return FittedHeads(dict(stack.heads), fusion, genre)
 
 
-def fit_genre_contrast(views: dict[str, list[str]], labels: np.ndarray, values: np.ndarray, columns: list[str],
+def fit_genre_contrast(counts: sp.csr_matrix, labels: np.ndarray, values: np.ndarray, columns: list[str],
                        neighbours: int, groups: np.ndarray | None = None, sources: np.ndarray | None = None,
                        ) -> tuple[GenreReference, np.ndarray]:
-    """The genre space fitted on the original training texts, its human originals as references carrying
+    """The genre space fitted on the original training texts (`counts`: their GENRE_VIEW n-gram counts, one row
+    per training row), its human originals as references carrying
     `values` (out-of-fold, so as far from their own text as a new text's are), and each row's `values`
     minus their mean over its nearest references.
 
@@ -290,7 +298,6 @@ def fit_genre_contrast(views: dict[str, list[str]], labels: np.ndarray, values: 
     n = len(labels)
     origin = np.arange(n) if groups is None else np.asarray(groups, dtype=int)
     original = origin == np.arange(n)
-    counts = view_counts(views, GENRE_VIEW)
     space = fit_genre_space(counts[original])
     vectors = space.embed(counts).astype(np.float32)
     reference = np.flatnonzero(original & (labels == 0))
@@ -309,11 +316,13 @@ def fit_genre_contrast(views: dict[str, list[str]], labels: np.ndarray, values: 
 
 
 def raw_scores(heads: FittedHeads, features: np.ndarray, views: dict[str, list[str]]) -> np.ndarray:
+    counted = [*heads.ngram_heads, *([GENRE_VIEW] if heads.genre is not None else [])]
+    counts = {view: view_counts(views, view) for view in dict.fromkeys(counted)}
     columns = [features]
     for view, head in heads.ngram_heads.items():
-        columns.append(_logits(head, view_counts(views, view))[:, None])
+        columns.append(_logits(head, counts[view])[:, None])
     if heads.genre is not None:
         logits = np.hstack(columns[1:])
-        vectors = heads.genre.space.embed(view_counts(views, GENRE_VIEW)).astype(np.float32)
+        vectors = heads.genre.space.embed(counts[GENRE_VIEW]).astype(np.float32)
         columns.append(heads.genre.contrast(vectors, logits))
     return heads.fusion.raw(np.hstack(columns))
