@@ -11,11 +11,12 @@ import kodetect.training.recipe as recipe_module
 import kodetect.training.train as train_module
 from kodetect.eval.generator_families import leave_one_generator_family_out
 from kodetect.eval.protocols import out_of_source
+from kodetect.features.genre import contrast_feature
 from kodetect.features.language_model import LM_FEATURES
 from kodetect.model.artifact import head_feature
 from kodetect.training.dataset import Example
 from kodetect.training.fit import fit_heads, fit_ngram_stack
-from kodetect.training.recipe import DEEP_FULL_HEADS_FUSION_C, fit_deep, fit_fast
+from kodetect.training.recipe import DEEP_FULL_HEADS_FUSION_C, DEEP_GENRE_NEIGHBOURS, fit_deep, fit_fast
 from kodetect.training.train import deep_options, mode_pools, mode_recipe
 
 HUMAN = ["어제 친구랑 시장에 갔는데 떡볶이가 진짜 맛있었어ㅋㅋ {} 다음에 또 가야지",
@@ -56,7 +57,8 @@ def test_deep_heads_read_every_text_and_its_fusion_only_the_fusion_texts(fake_lm
     # Language-model features were read for the fusion texts and their edited copies, never for the others.
     assert fake_lm and not set(fake_lm) & set(texts[20:])
     assert set(texts[:20]) <= set(fake_lm)
-    assert heads.fusion.names[-len(heads.ngram_heads):] == [head_feature(v) for v in heads.ngram_heads]
+    head_names = [head_feature(v) for v in heads.ngram_heads]
+    assert heads.fusion.names[-2 * len(head_names):] == [*head_names, *map(contrast_feature, head_names)]
     assert set(LM_FEATURES) <= set(heads.fusion.names)
     # The n-gram heads are fast mode's on the same texts.
     fast = fit_fast(texts, labels)
@@ -66,6 +68,32 @@ def test_deep_heads_read_every_text_and_its_fusion_only_the_fusion_texts(fake_lm
     fake_lm.clear()
     fit_deep(texts, labels)
     assert set(texts) <= set(fake_lm)
+
+
+def test_deep_mode_reads_its_heads_against_every_human_text_its_heads_read(fake_lm):
+    texts, labels = _texts(30)
+    sources = [f"source-{i % 4}" for i in range(len(texts))]
+    fusion = set(texts[:20])
+    heads = fit_deep(texts, labels, fusion_texts=fusion, fusion_c=DEEP_FULL_HEADS_FUSION_C, sources=sources)
+    assert heads.genre is not None and heads.genre.neighbours == DEEP_GENRE_NEIGHBOURS
+    # The references are the human originals of the full pool, not only those the fusion reads.
+    assert len(heads.genre.vectors) == int((labels == 0).sum())
+    assert heads.genre.columns == tuple(head_feature(v) for v in heads.ngram_heads)
+    # Without the contrast, the fusion reads the heads' logits alone (kodetect-deep up to 0.1.0+4c42c88c68).
+    plain = fit_deep(texts, labels, fusion_texts=fusion, fusion_c=DEEP_FULL_HEADS_FUSION_C, sources=sources,
+                     genre_neighbours=0)
+    assert plain.genre is None
+    assert not any(name.endswith("_vs_genre") for name in plain.fusion.names)
+
+
+def test_the_deep_recipe_takes_sources_so_protocols_pass_them():
+    from kodetect.eval.protocols import takes_sources
+
+    full = _pool("news", 0, 8) + _pool("chat", 1, 8)
+    pools = mode_pools(full, full, "deep", "full")
+    assert takes_sources(mode_recipe("deep", pools))
+    assert takes_sources(mode_recipe("deep", mode_pools(full, full, "deep", "subsample")))
+    assert mode_recipe("deep", pools, genre_neighbours=0).keywords["genre_neighbours"] == 0
 
 
 def test_deep_fusion_texts_must_meet_the_training_texts(fake_lm):

@@ -585,13 +585,17 @@ def deep_holdout(clip_quantile: float) -> SourceHoldout:
 
 def deep_full_heads_holdout(pools: Pools, fusion_c: float = FUSION_C,
                             clip_quantile: float = FUSION_CLIP_QUANTILE,
-                            fusion_per_cell: int | None = None) -> SourceHoldout:
+                            fusion_per_cell: int | None = None, genre_neighbours: int = 0) -> SourceHoldout:
     """Deep mode with its n-gram heads fitted on the full pools (as fast mode's are), their out-of-fold logits
     and the language-model features entering a fusion fitted on deep mode's subsample only (the texts whose
     LM features are computed); scored on exactly the texts `deep_holdout` scores.
 
     `fusion_per_cell`: the fusion reads a larger stable subsample of the training pool (at most this many
-    texts per source and side, a superset of deep mode's), while the texts scored stay deep mode's."""
+    texts per source and side, a superset of deep mode's), while the texts scored stay deep mode's.
+    `genre_neighbours`: above 0, the fusion also reads each head's logit against that many human training texts
+    nearest in genre, as fast mode's does (`kodetect.training.fit.fit_genre_contrast`): the references are every
+    human original of the full training pool with its out-of-fold logits, not only the subsample's."""
+    from kodetect.features.genre import GENRE_BUCKETS
     from kodetect.training.dataset import stable_subsample
     from kodetect.training.lm_featurize import lm_feature_matrix
     from kodetect.training.recipe import DEEP_COPY_WEIGHT
@@ -625,8 +629,13 @@ def deep_full_heads_holdout(pools: Pools, fusion_c: float = FUSION_C,
         keep = np.isin(origin_all[rows], fusion_train_rows)
         fit_rows = rows[keep]
         weights = np.where(fit_rows >= n, DEEP_COPY_WEIGHT, 1.0)
-        matrix = np.hstack([pools.features[fit_rows], *(c[keep] for c in head_train), lm_rows(fit_rows)])
         deep_test = np.isin(test, deep_validation_rows) | (np.isin(test, deep_train_rows) & (groups[test] == group))
+        if genre_neighbours:
+            heads, test_heads = np.hstack(head_train), np.hstack(head_test)
+            both, test_both = neighbour_contrast(pools, rows, test, heads, test_heads, 0, "append", genre_neighbours,
+                                                 GENRE_DIMENSIONS, GENRE_BUCKETS)
+            head_train, head_test = [both], [test_both]
+        matrix = np.hstack([pools.features[fit_rows], *(c[keep] for c in head_train), lm_rows(fit_rows)])
         test_rows = test[deep_test]
         test_matrix = np.hstack([pools.features[test_rows], *(c[deep_test] for c in head_test), lm_rows(test_rows)])
         raw = fusion_scores(matrix, test_matrix, y[keep], weights, fusion_c, clip_quantile)
@@ -681,6 +690,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --deep-full-heads: comma-separated sizes; the fusion reads at most this many "
                              "training texts per source and side (a superset of deep mode's subsample), once per "
                              "size and C; the texts scored stay the same (default: deep mode's subsample)")
+    parser.add_argument("--deep-genre-neighbours", default="0",
+                        help="with --deep-full-heads: comma-separated neighbour counts; the fusion also reads each "
+                             "head's logit against that many human training texts nearest in genre (0: not at "
+                             "all), once per count, size and C (default: 0)")
     parser.add_argument("--endings-in", choices=REGISTERS,
                         help="move every text's declarative endings into this speech level before anything else "
                              "(training, held-out and threshold texts alike), without edited copies")
@@ -724,22 +737,29 @@ def main(argv: list[str] | None = None) -> int:
             deep_rows.append((label, what if quantile else "fusion columns used as they come", numbers))
             print(f"{label}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
     per_cells = [int(n) for n in filter(None, args.deep_fusion_per_cell.split(","))] or [None]
-    for per_cell, fusion_c in ((n, float(c)) for n in per_cells for c in filter(None, args.deep_full_heads.split(","))):
+    genre_counts = [int(k) for k in filter(None, args.deep_genre_neighbours.split(","))] or [0]
+    for per_cell, fusion_c, k in ((n, float(c), k) for n in per_cells
+                                  for c in filter(None, args.deep_full_heads.split(",")) for k in genre_counts):
         started = time.time()
-        holdout = deep_full_heads_holdout(pools, fusion_c, fusion_per_cell=per_cell)
+        holdout = deep_full_heads_holdout(pools, fusion_c, fusion_per_cell=per_cell, genre_neighbours=k)
         for share in shares or [DEEP_UNCERTAIN_SHARE]:
             numbers = summary(holdout, share)
             label = f"deep, full-pool n-gram heads, fusion C {fusion_c}"
             if per_cell:
                 label += f", fusion on {per_cell} texts per source and side"
+            if k:
+                label += f", heads against {k} human texts nearest in genre"
             label += f", uncertain share {share}" if shares else ""
             deep_rows.append((label, "n-gram heads on the full pools, fusion with LM features on the subsample",
                               numbers))
+            if args.per_source and share == (shares or [DEEP_UNCERTAIN_SHARE])[0]:
+                by_source[label] = per_source_rates(holdout, share)
             print(f"{label}: {numbers} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
     command = f"python bench/experiments/generalize_choices.py --variants {shlex.quote(args.variants)}"
     command += f" --deep-clips {args.deep_clips}" if args.deep_clips else ""
     command += f" --deep-full-heads {args.deep_full_heads}" if args.deep_full_heads else ""
     command += f" --deep-fusion-per-cell {args.deep_fusion_per_cell}" if args.deep_fusion_per_cell else ""
+    command += f" --deep-genre-neighbours {args.deep_genre_neighbours}" if args.deep_genre_neighbours != "0" else ""
     command += f" --uncertain-shares {args.uncertain_shares}" if args.uncertain_shares else ""
     command += f" --endings-in {args.endings_in}" if args.endings_in else ""
     command += " --per-source" if args.per_source else ""

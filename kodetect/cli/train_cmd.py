@@ -33,8 +33,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--genre-neighbours", type=int, default=None, metavar="K",
-        help="fast mode: read the n-gram heads' logits against the K human training texts nearest in genre; "
-        "0 turns it off (default: kodetect.training.recipe.FAST_GENRE_NEIGHBOURS)",
+        help="read the n-gram heads' logits against the K human training texts nearest in genre; 0 turns it "
+        "off (default: kodetect.training.recipe.FAST_GENRE_NEIGHBOURS or DEEP_GENRE_NEIGHBOURS)",
     )
 
 
@@ -53,8 +53,8 @@ def run_train(args: argparse.Namespace) -> int:
     out = args.out or PACKAGED_MODELS[args.mode]
     if args.deep_heads and args.mode != "deep":
         raise InputError("--deep-heads applies to --mode deep only")
-    if args.genre_neighbours is not None and (args.mode != "fast" or args.genre_neighbours < 0):
-        raise InputError("--genre-neighbours takes a count of 0 or more, with --mode fast only")
+    if args.genre_neighbours is not None and args.genre_neighbours < 0:
+        raise InputError("--genre-neighbours takes a count of 0 or more")
     model = train(Path(directory), out, seed=args.seed, command=command.strip(), mode=args.mode,
                   deep_heads=args.deep_heads, genre_neighbours=args.genre_neighbours)
     # What explains its answers is fitted on the validation pool: the sentence calibration, the medians

@@ -86,14 +86,27 @@ def _core_factor(core_shrink: float, name: str) -> float:
 # the language-model subsample only, a fifth of the texts the heads saw, and leans too hard on their logits
 # at fast mode's C. Chosen on sources left out of training (bench/experiments/generalize_choices.py
 # --deep-full-heads, bench/results/generalize_choices.md): the strongest penalty that keeps every held-out
-# human source under 1% called AI at held-out `low-fpr` cuts.
-DEEP_FULL_HEADS_FUSION_C = 0.1
+# human source under 1% called AI at held-out `low-fpr` cuts. Without the genre contrast that was 0.1
+# (kodetect-deep up to 0.1.0+4c42c88c68); with it (DEEP_GENRE_NEIGHBOURS), 0.05: at 0.03 a human source
+# passes the bar (3 of 170 K-OMG tweets).
+DEEP_FULL_HEADS_FUSION_C = 0.05
+
+
+# How many human training texts nearest in genre deep mode reads its n-gram heads' logits against, as fast mode
+# does (FAST_GENRE_NEIGHBOURS); 0: not at all (kodetect-deep up to 0.1.0+4c42c88c68). The references are every
+# human text its heads read (the full training pool), not only the language-model subsample. Chosen on sources
+# left out of training (`generalize_choices.py --deep-full-heads 0.1,0.05 --deep-genre-neighbours 20,50,100`):
+# with 50 and DEEP_FULL_HEADS_FUSION_C, AI texts of unseen sources caught at held-out low-fpr cuts 56.4% ->
+# 59.3%, every AI source the same or higher, the worst held-out human source 0.59% called AI either way; with
+# 20, a human source passes 1%.
+DEEP_GENRE_NEIGHBOURS = 50
 
 
 def fit_deep(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
              anchor: dict[str, float] | None = None, core_shrink: float = 1.0,
              clip_quantile: float = FUSION_CLIP_QUANTILE, fusion_texts: Collection[str] | None = None,
-             fusion_c: float = FUSION_C) -> FittedHeads:
+             fusion_c: float = FUSION_C, sources: Sequence[str] | None = None,
+             genre_neighbours: int | None = None) -> FittedHeads:
     """The shipped deep mode's classifier: the texts plus edited copies, each with its own language-model
     features (a copy's endings change what the model predicts, so it cannot borrow its original's).
 
@@ -104,6 +117,7 @@ def fit_deep(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP
     are measured, not shipped: leaning more on the zero-shot scores lifted transfer to unseen dev genres
     a little and cost more in-domain (bench/experiments/zero_shot_anchor.py, bench/experiments/core_shrink.py).
     `clip_quantile`: the fusion's column clipping (see `fit_fusion`); other values are for experiments.
+    `sources` and `genre_neighbours` (default DEEP_GENRE_NEIGHBOURS): as in `fit_fast`.
     """
     n_originals = len(texts)
     all_texts, labels, groups = augment_texts(texts, labels)
@@ -120,14 +134,18 @@ def fit_deep(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP
     return fit_heads(np.hstack([features[rows], lm]), [*names, *LM_FEATURES], views, labels, groups=groups,
                      fusion_weights=weights, fusion_anchor=anchor,
                      fusion_shrink=partial(_core_factor, core_shrink), fusion_clip=clip_quantile,
-                     fusion_rows=rows, fusion_c=fusion_c)
+                     fusion_rows=rows, fusion_c=fusion_c,
+                     sources=None if sources is None else np.asarray(sources)[groups],
+                     genre_neighbours=DEEP_GENRE_NEIGHBOURS if genre_neighbours is None else genre_neighbours)
 
 
 def deep_recipe(texts: Sequence[str], labels: np.ndarray, copy_weight: float = DEEP_COPY_WEIGHT,
                 anchor: dict[str, float] | None = None, core_shrink: float = 1.0,
                 clip_quantile: float = FUSION_CLIP_QUANTILE, fusion_texts: Collection[str] | None = None,
-                fusion_c: float = FUSION_C) -> Scorer:
-    heads = fit_deep(texts, labels, copy_weight, anchor, core_shrink, clip_quantile, fusion_texts, fusion_c)
+                fusion_c: float = FUSION_C, sources: Sequence[str] | None = None,
+                genre_neighbours: int | None = None) -> Scorer:
+    heads = fit_deep(texts, labels, copy_weight, anchor, core_shrink, clip_quantile, fusion_texts, fusion_c,
+                     sources, genre_neighbours)
     return _scorer(heads, deep_features)
 
 

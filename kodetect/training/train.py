@@ -172,28 +172,30 @@ def mode_recipe(mode: str, pools: ModePools, extra_fusion_texts: Collection[str]
                 genre_neighbours: int | None = None) -> Recipe:
     """The recipe that `out_of_source(recipe, pools.train, pools.validation, pools.fit)` retrains per source.
     `extra_fusion_texts`: more texts whose language-model features a protocol provides (KatFish's).
-    `genre_neighbours`: fast mode's (default `recipe.FAST_GENRE_NEIGHBOURS`)."""
+    `genre_neighbours`: the mode's default (`recipe.FAST_GENRE_NEIGHBOURS`, `recipe.DEEP_GENRE_NEIGHBOURS`) when
+    None."""
     if mode != "deep":
         return fast_recipe if genre_neighbours is None else partial(fast_recipe, genre_neighbours=genre_neighbours)
     options = deep_options(pools, extra_fusion_texts)
+    if genre_neighbours is not None:
+        options["genre_neighbours"] = genre_neighbours
     return partial(deep_recipe, **options) if options else deep_recipe
 
 
 def _fit(mode: str, pools: ModePools, genre_neighbours: int | None = None) -> FittedHeads:
     texts, labels = [e.text for e in pools.fit], np.array([e.label for e in pools.fit])
+    sources = [e.group for e in pools.fit]
     if mode != "deep":
-        return fit_fast(texts, labels, sources=[e.group for e in pools.fit], genre_neighbours=genre_neighbours)
-    return fit_deep(texts, labels, **deep_options(pools))
+        return fit_fast(texts, labels, sources=sources, genre_neighbours=genre_neighbours)
+    return fit_deep(texts, labels, **deep_options(pools), sources=sources, genre_neighbours=genre_neighbours)
 
 
 def train(data_dir: Path, out: Path, seed: int = 0, command: str | None = None, mode: str = "fast",
           deep_heads: str | None = None, genre_neighbours: int | None = None) -> ModelArtifact:
     """Fit the mode's classifier on the training pool; calibrate it and choose its thresholds on out-of-
     source scores (every text scored by the same recipe trained without its source), which is where a
-    user's writing from a source we never saw falls. `deep_heads`: see `mode_pools`; `genre_neighbours`
-    (fast mode): see `recipe.fit_fast`."""
-    if genre_neighbours is not None and mode == "deep":
-        raise ValueError("genre_neighbours applies to fast mode only")
+    user's writing from a source we never saw falls. `deep_heads`: see `mode_pools`; `genre_neighbours`:
+    see `recipe.fit_fast` (None: the mode's default)."""
     started = datetime.now(UTC)
     pools = mode_pools(*build_sets(data_dir, MIN_HANGUL, seed), mode, deep_heads)
     train_pool, validation_pool = pools.train, pools.validation
