@@ -11,7 +11,7 @@ import kodetect.training.recipe as recipe_module
 import kodetect.training.train as train_module
 from kodetect.eval.generator_families import leave_one_generator_family_out
 from kodetect.eval.protocols import out_of_source
-from kodetect.features.genre import contrast_feature
+from kodetect.features.genre import CONTRAST_SUFFIX, contrast_feature
 from kodetect.features.language_model import LM_FEATURES
 from kodetect.model.artifact import head_feature
 from kodetect.training.dataset import Example
@@ -83,7 +83,7 @@ def test_deep_mode_reads_its_heads_against_every_human_text_its_heads_read(fake_
     plain = fit_deep(texts, labels, fusion_texts=fusion, fusion_c=DEEP_FULL_HEADS_FUSION_C, sources=sources,
                      genre_neighbours=0)
     assert plain.genre is None
-    assert not any(name.endswith("_vs_genre") for name in plain.fusion.names)
+    assert not any(name.endswith(CONTRAST_SUFFIX) for name in plain.fusion.names)
 
 
 def test_the_deep_recipe_takes_sources_so_protocols_pass_them():
